@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * tcpalt: what userspace needs to use the AF_TCPALT protocol family.
+ *
+ * A socket(AF_TCPALT, SOCK_STREAM, 0) behaves like a TCP socket: it takes and returns IPv4
+ * struct sockaddr_in addresses (sin_family AF_INET or AF_TCPALT on input, AF_INET on output),
+ * the SOL_SOCKET and SOL_TCP options a TCP programmer uses, and speaks real TCP on the wire.
+ */
+#ifndef _UAPI_TCPALT_H
+#define _UAPI_TCPALT_H
+
+/*
+ * The family number.  22 is unregistered in Linux 6.1 and below AF_MAX.  The module parameter
+ * "family" can move it; the number in force is in TCPALT_FAMILY_PARAM.
+ */
+#define AF_TCPALT	22
+#define PF_TCPALT	AF_TCPALT
+
+/* Where the loaded module reports the family number it registered. */
+#define TCPALT_FAMILY_PARAM	"/sys/module/tcpalt/parameters/family"
+
+/* One line per listener, connection and TIME-WAIT entry of the reader's network namespace. */
+#define TCPALT_PROC_CONNECTIONS	"/proc/tcpalt/connections"
+/* Counters, in the spirit of /proc/net/snmp's Tcp: line, and per-state transition counts. */
+#define TCPALT_PROC_STATS	"/proc/tcpalt/stats"
+/* Directory of the sysctls (net.tcpalt.*). */
+#define TCPALT_SYSCTL_DIR	"/proc/sys/net/tcpalt"
+/* Maximum segment lifetime in milliseconds; TIME-WAIT lasts twice this. */
+#define TCPALT_SYSCTL_MSL_MS	TCPALT_SYSCTL_DIR "/msl_ms"
+
+/* The header line of TCPALT_PROC_CONNECTIONS starts with this. */
+#define TCPALT_PROC_CONNECTIONS_HEADER \
+	"local remote state sendq recvq timer ms_left snd_una snd_nxt rcv_nxt wnd rto retrans uid inode"
+
+#endif /* _UAPI_TCPALT_H */

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one place where a tcpalt socket changes state.
+ *
+ * State values are the kernel's TCP_* numbers (TCP_INFO's tcpi_state, TCPF_* masks and the
+ * generic stream helpers all work); names are RFC 9293's.  The transition table mirrors the
+ * RFC 9293 3.3.2 state diagram, with two Linux realities: a passively opened connection is born
+ * in SYN-RECEIVED (its listener stays in LISTEN), and any state may be aborted to CLOSED.
+ */
+#include <linux/bug.h>
+#include <linux/kernel.h>
+
+#include "tcpalt.h"
+
+static const char *const tcpalt_state_names[TCP_MAX_STATES] = {
+	[TCP_ESTABLISHED]	= "ESTABLISHED",
+	[TCP_SYN_SENT]		= "SYN-SENT",
+	[TCP_SYN_RECV]		= "SYN-RECEIVED",
+	[TCP_FIN_WAIT1]		= "FIN-WAIT-1",
+	[TCP_FIN_WAIT2]		= "FIN-WAIT-2",
+	[TCP_TIME_WAIT]		= "TIME-WAIT",
+	[TCP_CLOSE]		= "CLOSED",
+	[TCP_CLOSE_WAIT]	= "CLOSE-WAIT",
+	[TCP_LAST_ACK]		= "LAST-ACK",
+	[TCP_LISTEN]		= "LISTEN",
+	[TCP_CLOSING]		= "CLOSING",
+};
+
+/* For each state, the set of states RFC 9293's diagram lets it move to. */
+static const u16 tcpalt_next_states[TCP_MAX_STATES] = {
+	/* passive open, active open, born from a listener's SYN */
+	[TCP_CLOSE]		= TCPF_LISTEN | TCPF_SYN_SENT | TCPF_SYN_RECV,
+	/* close; (send on a listener is not offered, as in Linux) */
+	[TCP_LISTEN]		= TCPF_CLOSE,
+	/* SYN+ACK, simultaneous open (SYN), close/RST/timeout */
+	[TCP_SYN_SENT]		= TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE,
+	/* ACK of SYN, close (send FIN), RST/timeout */
+	[TCP_SYN_RECV]		= TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_CLOSE,
+	/* close, FIN received, RST/abort */
+	[TCP_ESTABLISHED]	= TCPF_FIN_WAIT1 | TCPF_CLOSE_WAIT | TCPF_CLOSE,
+	/* ACK of FIN, FIN, FIN+ACK of FIN together, RST/abort */
+	[TCP_FIN_WAIT1]		= TCPF_FIN_WAIT2 | TCPF_CLOSING | TCPF_TIME_WAIT | TCPF_CLOSE,
+	/* FIN, RST/orphan timeout */
+	[TCP_FIN_WAIT2]		= TCPF_TIME_WAIT | TCPF_CLOSE,
+	/* close (send FIN), RST/abort */
+	[TCP_CLOSE_WAIT]	= TCPF_LAST_ACK | TCPF_CLOSE,
+	/* ACK of FIN, RST/abort */
+	[TCP_CLOSING]		= TCPF_TIME_WAIT | TCPF_CLOSE,
+	/* ACK of FIN, RST/abort */
+	[TCP_LAST_ACK]		= TCPF_CLOSE,
+	/* 2MSL timeout */
+	[TCP_TIME_WAIT]		= TCPF_CLOSE,
+};
+
+/**
+ * tcpalt_state_name() - RFC 9293 name of a state.
+ * @state: a TCP_* state number
+ *
+ * Return: the name, or "UNKNOWN" for a number that is not a tcpalt state.
+ */
+const char *tcpalt_state_name(int state)
+{
+	if (state < 0 || state >= TCP_MAX_STATES || !tcpalt_state_names[state])
+		return "UNKNOWN";
+	return tcpalt_state_names[state];
+}
+
+/**
+ * tcpalt_state_transition_ok() - is @from -> @to an edge of the state diagram?
+ * @from: current TCP_* state
+ * @to: next TCP_* state
+ *
+ * Pure: no locking.  Return: true if the transition is legal.
+ */
+bool tcpalt_state_transition_ok(int from, int to)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(tcpalt_next_states) != TCP_MAX_STATES);
+	BUILD_BUG_ON(TCP_MAX_STATES > 16);
+
+	if (from < 0 || from >= TCP_MAX_STATES || to < 0 || to >= TCP_MAX_STATES)
+		return false;
+	return tcpalt_next_states[from] & (1 << to);
+}
+
+/**
+ * tcpalt_set_state() - move @sk to @state.
+ * @sk: the socket; its lock must be held by the caller.
+ * @state: the TCP_* state to enter
+ *
+ * Checks the transition against the state diagram; an illegal one is a tcpalt bug and warns.
+ */
+void tcpalt_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+
+	if (old == state)
+		return;
+	WARN_ONCE(!tcpalt_state_transition_ok(old, state), "tcpalt: illegal transition %s -> %s\n",
+		  tcpalt_state_name(old), tcpalt_state_name(state));
+	inet_sk_set_state(sk, state);
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Guest job for `make check`: KUnit (debug kernel), then every kselftest program with the
+# module loaded, then unload and a kmemleak scan.
+. /tests/common.sh
+
+[ -f /lib/modules/tcpalt_kunit.ko ] && run_kunit tcpalt_kunit
+
+if ! insmod /lib/modules/tcpalt.ko; then
+	echo "TCPALT-PROGRAM-BEGIN insmod"
+	echo "not ok 1 insmod tcpalt.ko"
+	echo "TCPALT-PROGRAM-END insmod rc=1"
+	exit 1
+fi
+for t in /tests/bin/*; do
+	[ -x "$t" ] && run_program "$(basename "$t")" "$t"
+done
+echo "TCPALT-PROGRAM-BEGIN unload"
+if rmmod tcpalt; then
+	echo "ok 1 rmmod tcpalt"
+else
+	echo "not ok 1 rmmod tcpalt"
+fi
+echo "TCPALT-PROGRAM-END unload rc=0"
+kmemleak_scan

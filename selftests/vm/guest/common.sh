@@ -1,0 +1,36 @@
+#!/bin/sh
+# Helpers for the guest jobs.
+
+# kmemleak_scan: ask kmemleak for a scan (where the kernel has it) and print what it found;
+# the host fails the run on any "unreferenced object" report.
+kmemleak_scan() {
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 1
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+}
+
+# run_program NAME CMD...: run one kselftest program, its TAP framed for the host parser.
+run_program() {
+	name=$1
+	shift
+	echo "TCPALT-PROGRAM-BEGIN $name"
+	"$@" 2>&1
+	rc=$?
+	echo "TCPALT-PROGRAM-END $name rc=$rc"
+}
+
+# run_kunit MODULE: load a KUnit module and report each suite's results file.
+run_kunit() {
+	echo "TCPALT-KUNIT-BEGIN $1"
+	if insmod "/lib/modules/$1.ko"; then
+		for r in /sys/kernel/debug/kunit/*/results; do
+			cat "$r"
+		done
+		rmmod "$1"
+	else
+		echo "not ok 1 insmod $1"
+	fi
+	echo "TCPALT-KUNIT-END $1"
+}

@@ -1,0 +1,131 @@
+#!/bin/bash
+# Shared pieces of the VM runner: build the module for a guest kernel, pack an initramfs,
+# boot it under QEMU (TCG, no NIC, hard timeout), and judge the serial log.
+# Sourced by check.sh, run-main.sh and bench.sh.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$TOP/build
+VM=$TOP/selftests/vm
+
+# stock_version: the Debian cloud kernel whose headers are installed (e.g. 6.1.0-56-cloud-amd64).
+stock_version() {
+	local d
+	d=$(ls -d /usr/src/linux-headers-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$d" ] || { echo "no linux-headers-*-cloud-amd64 installed (make deps)" >&2; return 1; }
+	basename "$d" | sed 's/^linux-headers-//'
+}
+
+# kernel_tree FLAVOR: the tree the module is built against.
+kernel_tree() {
+	case $1 in
+	stock) echo "/usr/src/linux-headers-$(stock_version)" ;;
+	debug) "$VM/debug-kernel.sh" ;;
+	esac
+}
+
+# kernel_image FLAVOR: the bzImage the guest boots.
+kernel_image() {
+	case $1 in
+	stock) echo "/boot/vmlinuz-$(stock_version)" ;;
+	debug) echo "$(kernel_tree debug)/arch/x86/boot/bzImage" ;;
+	esac
+}
+
+# build_module FLAVOR: build tcpalt.ko (and the KUnit module where the kernel has KUnit) in a
+# private copy of the sources, so the two guest kernels never share object files.
+build_module() {
+	local flavor=$1 kdir out
+	kdir=$(kernel_tree "$flavor")
+	out=$BUILD/$flavor/src
+	mkdir -p "$out"
+	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '*.mod*' --exclude '.*.cmd' \
+		"$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
+	make -s -C "$kdir" M="$out" W=1 modules >"$BUILD/$flavor/module-build.log" 2>&1 || {
+		cat "$BUILD/$flavor/module-build.log" >&2
+		return 1
+	}
+	if grep -E 'warning:|error:' "$BUILD/$flavor/module-build.log" | grep -v 'Skipping BTF' >&2; then
+		echo "module build for $flavor has warnings" >&2
+		return 1
+	fi
+}
+
+# copy_binary ROOT PATH: put a dynamically linked program and its libraries into ROOT.
+copy_binary() {
+	local root=$1 bin=$2 lib
+	mkdir -p "$root$(dirname "$bin")"
+	cp -L "$bin" "$root$bin"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+# stock_module_order NAMES...: .ko paths of the named stock-kernel modules and their
+# dependencies, dependencies first.
+stock_module_order() {
+	local ver mod
+	ver=$(stock_version)
+	declare -A seen=()
+	visit() {
+		local name=$1 path dep
+		[ -n "${seen[$name]:-}" ] && return 0
+		seen[$name]=1
+		path=$(modinfo -k "$ver" -F filename "$name" 2>/dev/null) || return 0
+		case $path in (builtin*|"") return 0 ;; esac
+		for dep in $(modinfo -k "$ver" -F depends "$name" | tr ',' ' '); do
+			visit "$dep"
+		done
+		echo "$path"
+	}
+	for mod in "$@"; do
+		visit "$mod"
+	done
+}
+
+# make_initramfs FLAVOR OUT: pack busybox, iproute2, the module, the kernel modules the tests
+# need (stock kernel only: the debug kernel has them built in) and the test programs.
+make_initramfs() {
+	local flavor=$1 out=$2 root ko i=0
+	root=$BUILD/$flavor/initramfs
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,lib/modules/extra,tests/bin,var/run/netns}
+	cp /bin/busybox "$root/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+	done
+	copy_binary "$root" "$(command -v ip)"
+	copy_binary "$root" "$(command -v tc)"
+	ln -sf /usr/sbin/ip "$root/sbin/ip"
+	ln -sf /usr/sbin/tc "$root/sbin/tc"
+	if [ "$flavor" = stock ]; then
+		for ko in $(stock_module_order veth tun sch_netem nf_conntrack); do
+			i=$((i + 1))
+			cp "$ko" "$root/lib/modules/extra/$(printf %02d $i)-$(basename "$ko")"
+		done
+	fi
+	cp "$BUILD/$flavor/src/module/tcpalt.ko" "$root/lib/modules/"
+	[ -f "$BUILD/$flavor/src/module/tcpalt_kunit.ko" ] &&
+		cp "$BUILD/$flavor/src/module/tcpalt_kunit.ko" "$root/lib/modules/"
+	cp "$BUILD"/tests/* "$root/tests/bin/" 2>/dev/null || true
+	mkdir -p "$root/usr/bin"
+	cp "$BUILD"/tools/* "$root/usr/bin/" 2>/dev/null || true
+	cp "$VM"/guest/* "$root/tests/"
+	mv "$root/tests/init" "$root/init"
+	chmod +x "$root/init" "$root"/tests/*.sh
+	echo "$flavor" >"$root/etc/tcpalt-flavor"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+}
+
+# boot FLAVOR INITRD LOG TIMEOUT MODE: boot the guest; the serial console goes to LOG.
+# Returns QEMU's status (124 when the timeout killed it).
+boot() {
+	local flavor=$1 initrd=$2 log=$3 limit=$4 mode=$5 mem=1024
+	[ "$flavor" = debug ] && mem=2048
+	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2 \
+		-kernel "$(kernel_image "$flavor")" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic printk.time=0 tcpalt.mode=$mode" \
+		-nographic -no-reboot -nic none -serial file:"$log" -monitor none \
+		</dev/null >/dev/null 2>&1
+}
