@@ -1,8 +1,7 @@
 # tcpalt top-level Makefile.  `make help` lists the targets.
 KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(shell uname -r)/build,$(firstword $(wildcard /usr/src/linux-headers-*-cloud-amd64)))
 PWD := $(CURDIR)
-CC ?= gcc
-USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -Iinclude
+BUILD_DIR ?= $(CURDIR)/build
 
 .PHONY: all module tools selftests check run bench deps style kdoc clean help debug-kernel
 
@@ -12,10 +11,10 @@ module:
 	$(MAKE) -C $(KDIR) M=$(PWD) W=1 modules
 
 tools:
-	$(MAKE) -C userspace-tools CFLAGS_EXTRA="$(USER_CFLAGS)"
+	$(MAKE) -C userspace-tools OUT=$(BUILD_DIR)/tools
 
 selftests:
-	$(MAKE) -C selftests/kselftest
+	$(MAKE) -C selftests/kselftest OUT=$(BUILD_DIR)/tests
 
 deps:
 	@./scripts/deps.sh

@@ -21,7 +21,7 @@ tally() {	# tally FILE: add a judge's COUNTS line to the totals, echo the rest
 "$VM/judge_test.sh" >"$BUILD/logs/judge_test.tap" || true
 tally "$BUILD/logs/judge_test.tap"
 
-make -s -C "$TOP" tools selftests >/dev/null
+make -s -C "$TOP" tools selftests BUILD_DIR="$BUILD" >/dev/null
 
 for k in $kernels; do
 	start=$(date +%s)

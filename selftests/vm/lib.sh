@@ -5,7 +5,7 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=$TOP/build
+BUILD=${TCPALT_BUILD:-$TOP/build}
 VM=$TOP/selftests/vm
 
 # stock_version: the Debian cloud kernel whose headers are installed (e.g. 6.1.0-56-cloud-amd64).
@@ -108,7 +108,12 @@ make_initramfs() {
 	cp "$BUILD/$flavor/src/module/tcpalt.ko" "$root/lib/modules/"
 	[ -f "$BUILD/$flavor/src/module/tcpalt_kunit.ko" ] &&
 		cp "$BUILD/$flavor/src/module/tcpalt_kunit.ko" "$root/lib/modules/"
-	cp "$BUILD"/tests/* "$root/tests/bin/" 2>/dev/null || true
+	# TCPALT_TESTS="prog ..." limits the guest to those test programs.
+	if [ -n "${TCPALT_TESTS:-}" ]; then
+		for t in $TCPALT_TESTS; do cp "$BUILD/tests/$t" "$root/tests/bin/"; done
+	else
+		cp "$BUILD"/tests/* "$root/tests/bin/" 2>/dev/null || true
+	fi
 	mkdir -p "$root/usr/bin"
 	cp "$BUILD"/tools/* "$root/usr/bin/" 2>/dev/null || true
 	cp "$VM"/guest/* "$root/tests/"
@@ -125,7 +130,7 @@ boot() {
 	[ "$flavor" = debug ] && mem=2048
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2 \
 		-kernel "$(kernel_image "$flavor")" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=4 panic=-1 oops=panic printk.time=0 tcpalt.mode=$mode" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic printk.time=0 tcpalt.mode=$mode" \
 		-nographic -no-reboot -nic none -serial file:"$log" -monitor none \
 		</dev/null >/dev/null 2>&1
 }
