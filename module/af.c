@@ -1,16 +1,598 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The AF_TCPALT protocol family: socket() and the proto_ops behind every tcpalt socket.
+ * Each call mirrors what inet_stream_ops + tcp_prot do for the same call, errno included.
  */
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/termios.h>
+#include <linux/sockios.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/route.h>
 #include <net/sock.h>
 
+#include "seq.h"
 #include "tcpalt.h"
 
-static void tcpalt_sk_destruct(struct sock *sk)
+/* inet_bind()'s address checks for a sockaddr_in given to bind() or connect(). */
+static int tcpalt_check_sin(const struct sockaddr *uaddr, int addr_len, bool bind)
 {
-	tcpalt_sock_unlink(sk);
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)uaddr;
+
+	if (addr_len < (int)sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (sin->sin_family == AF_INET || sin->sin_family == tcpalt_family)
+		return 0;
+	/* As inet_bind: AF_UNSPEC is taken for AF_INET only with INADDR_ANY. */
+	if (bind && sin->sin_family == AF_UNSPEC && sin->sin_addr.s_addr == htonl(INADDR_ANY))
+		return 0;
+	return -EAFNOSUPPORT;
+}
+
+static int tcpalt_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	unsigned short snum;
+	int err, type;
+
+	err = tcpalt_check_sin(uaddr, addr_len, true);
+	if (err)
+		return err;
+	type = inet_addr_type(net, sin->sin_addr.s_addr);
+	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) && type != RTN_LOCAL &&
+	    type != RTN_MULTICAST && type != RTN_BROADCAST && !inet->freebind &&
+	    !inet->transparent && !READ_ONCE(net->ipv4.sysctl_ip_nonlocal_bind))
+		return -EADDRNOTAVAIL;
+	snum = ntohs(sin->sin_port);
+	if (snum && inet_port_requires_bind_service(net, snum) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE || inet->inet_num)
+		goto out;
+	err = tcpalt_port_reserve(sk, sin->sin_addr.s_addr, sin->sin_port);
+	if (err)
+		goto out;
+	inet->inet_rcv_saddr = sin->sin_addr.s_addr;
+	inet->inet_saddr = sin->sin_addr.s_addr;
+	if (type == RTN_MULTICAST || type == RTN_BROADCAST)
+		inet->inet_saddr = 0;
+	if (inet->inet_rcv_saddr)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (snum)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	sk_dst_reset(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int tcpalt_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		goto out;
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	err = 0;
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+	if (!inet_sk(sk)->inet_num) {
+		err = tcpalt_port_reserve(sk, inet_sk(sk)->inet_rcv_saddr, 0);
+		if (err)
+			goto out;
+	}
+	err = tcpalt_port_listen(sk, backlog);
+	if (err)
+		goto out;
+	ts->h.laddr = inet_sk(sk)->inet_rcv_saddr;
+	ts->h.lport = inet_sk(sk)->inet_sport;
+	ts->h.raddr = 0;
+	ts->h.rport = 0;
+	err = tcpalt_lhash_insert(sk);
+	if (err)
+		goto out;
+	tcpalt_set_state(sk, TCP_LISTEN);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* tcp_v4_connect(): route, source address, port, ISN, SYN.  Socket locked. */
+static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	bool autobind = !inet->inet_num;
+	struct rtable *rt;
+	int err, tries;
+
+	if (!sin->sin_port)
+		return -ECONNREFUSED;
+	rt = ip_route_output_ports(sock_net(sk), fl4, sk, sin->sin_addr.s_addr,
+				   inet->inet_saddr, sin->sin_port, inet->inet_sport, IPPROTO_TCP,
+				   RT_CONN_FLAGS(sk), sk->sk_bound_dev_if);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt) == -ENETUNREACH ? -ENETUNREACH : PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4->saddr;
+	inet->inet_rcv_saddr = inet->inet_saddr;
+	inet->inet_daddr = sin->sin_addr.s_addr;
+	inet->inet_dport = sin->sin_port;
+	sk_setup_caps(sk, &rt->dst);
+
+	ts->h.laddr = inet->inet_saddr;
+	ts->h.raddr = inet->inet_daddr;
+	ts->h.rport = inet->inet_dport;
+	for (tries = 0; ; tries++) {
+		if (!inet->inet_num) {
+			err = tcpalt_port_reserve(sk, inet->inet_saddr, 0);
+			if (err)
+				goto fail;
+		}
+		ts->h.lport = inet->inet_sport;
+		err = tcpalt_ehash_insert(&ts->h);
+		if (!err)
+			break;
+		/* The 4-tuple is taken (maybe by a TIME-WAIT entry): another port. */
+		if (!autobind || tries >= 16)
+			goto fail;
+		tcpalt_port_release(sk);
+		inet->inet_num = 0;
+		inet->inet_sport = 0;
+	}
+	atomic_set(&inet->inet_id, get_random_u16());
+	ts->iss = tcpalt_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
+			     inet->inet_dport);
+	tcpalt_set_state(sk, TCP_SYN_SENT);
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ACTIVEOPENS);
+	err = tcpalt_send_syn(sk);
+	if (err) {
+		tcpalt_done(sk);
+		return err;
+	}
+	return 0;
+fail:
+	if (autobind) {
+		tcpalt_port_release(sk);
+		inet->inet_num = 0;
+		inet->inet_sport = 0;
+	}
+	inet->inet_daddr = 0;
+	inet->inet_dport = 0;
+	sk_dst_reset(sk);
+	return err;
+}
+
+/* What tcp_disconnect() does for connect(AF_UNSPEC) and shutdown() of a listener/SYN-SENT. */
+static int tcpalt_disconnect(struct sock *sk)
+{
+	int old = sk->sk_state;
+
+	if (old == TCP_CLOSE)
+		return 0;
+	if (old != TCP_LISTEN && old != TCP_SYN_SENT)
+		tcpalt_send_active_reset(sk, GFP_KERNEL);
+	tcpalt_done(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+	WRITE_ONCE(sk->sk_err, 0);
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
+		tcpalt_port_release(sk);
+		inet_sk(sk)->inet_num = 0;
+		inet_sk(sk)->inet_sport = 0;
+	}
+	inet_sk(sk)->inet_daddr = 0;
+	inet_sk(sk)->inet_dport = 0;
+	sk_dst_reset(sk);
+	return 0;
+}
+
+static int tcpalt_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	lock_sock(sk);
+	if (uaddr->sa_family == AF_UNSPEC) {
+		err = tcpalt_disconnect(sk);
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	err = tcpalt_check_sin(uaddr, addr_len, false);
+	if (err)
+		goto out;
+
+	switch (sock->state) {
+	default:
+		err = -EINVAL;
+		goto out;
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = tcpalt_do_connect(sk, (struct sockaddr_in *)uaddr);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+		if (!timeo)
+			goto out;
+		add_wait_queue(sk_sleep(sk), &wait);
+		while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			if (signal_pending(current) || !timeo)
+				break;
+			release_sock(sk);
+			timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+			lock_sock(sk);
+		}
+		remove_wait_queue(sk_sleep(sk), &wait);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			err = signal_pending(current) ? sock_intr_errno(timeo) : -EINPROGRESS;
+			goto out;
+		}
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int tcpalt_accept(struct socket *sock, struct socket *newsock, int flags, bool kern)
+{
+	struct sock *sk = sock->sk, *child = NULL;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	for (;;) {
+		spin_lock_bh(&ts->accept_lock);
+		if (!list_empty(&ts->accept_queue)) {
+			struct tcpalt_sock *cts = list_first_entry(&ts->accept_queue,
+								   struct tcpalt_sock, accept_node);
+
+			child = tcpalt_to_sk(cts);
+			list_del_init(&cts->accept_node);
+			cts->queued = 0;
+			cts->parent = NULL;
+			ts->accept_qlen--;
+		} else {
+			child = NULL;
+		}
+		spin_unlock_bh(&ts->accept_lock);
+		if (child)
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		release_sock(sk);
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		lock_sock(sk);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!child)
+		goto out;
+	release_sock(sk);
+	sock_put(sk);	/* the child's reference on its parent */
+
+	lock_sock(child);
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	return 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int tcpalt_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+
+	sin->sin_family = AF_INET;
+	lock_sock(sk);
+	if (peer) {
+		if (!inet->inet_dport ||
+		    (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)) && peer == 1)) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		sin->sin_port = inet->inet_dport;
+		sin->sin_addr.s_addr = inet->inet_daddr;
+	} else {
+		sin->sin_port = inet->inet_sport;
+		sin->sin_addr.s_addr = inet->inet_rcv_saddr ? : inet->inet_saddr;
+	}
+	release_sock(sk);
+	memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
+	return sizeof(*sin);
+}
+
+static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	__poll_t mask = 0;
+	int state;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(ts->accept_qlen) ? EPOLLIN | EPOLLRDNORM : 0;
+
+	/* As tcp_poll(): HUP when both directions are shut or the socket is closed. */
+	if (READ_ONCE(sk->sk_shutdown) == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)) {
+			if (READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				smp_mb__after_atomic();
+				if (READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) || !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int tcpalt_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+	int answ = 0;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		skb_queue_walk(&sk->sk_receive_queue, skb)
+			answ += TCPALT_SKB_CB(skb)->end_seq -
+				max(TCPALT_SKB_CB(skb)->seq, ts->copied_seq);
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
+		break;
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_nxt);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}
+
+/*
+ * RFC 9293 3.10.4 CLOSE / shutdown(SHUT_WR): the state after sending our FIN.  Returns true
+ * when a FIN must be sent (tcp_close_state()).
+ */
+static bool tcpalt_close_state(struct sock *sk)
+{
+	static const u8 next[TCP_MAX_STATES] = {
+		[TCP_ESTABLISHED]	= TCP_FIN_WAIT1,
+		[TCP_SYN_RECV]		= TCP_FIN_WAIT1,
+		[TCP_CLOSE_WAIT]	= TCP_LAST_ACK,
+		[TCP_SYN_SENT]		= TCP_CLOSE,
+	};
+	int ns = next[sk->sk_state];
+
+	if (!ns)
+		return false;
+	if (ns == TCP_CLOSE) {
+		tcpalt_done(sk);
+		return false;
+	}
+	tcpalt_set_state(sk, ns);
+	return true;
+}
+
+static int tcpalt_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;	/* SHUT_RD -> RCV_SHUTDOWN, SHUT_WR -> SEND_SHUTDOWN, SHUT_RDWR -> both */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		fallthrough;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if ((how & SEND_SHUTDOWN) &&
+		    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) &&
+		    tcpalt_close_state(sk))
+			tcpalt_send_fin(sk);
+		break;
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		fallthrough;
+	case TCP_SYN_SENT:
+		err = tcpalt_disconnect(sk);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* Abort every child still queued on a closing listener (RFC 9293 3.10.4: LISTEN -> CLOSED). */
+static void tcpalt_close_listener(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk), *cts;
+	struct sock *child;
+	LIST_HEAD(children);
+
+	tcpalt_unhash(&ts->h);
+	spin_lock_bh(&ts->accept_lock);
+	list_splice_init(&ts->syn_queue, &children);
+	list_splice_tail_init(&ts->accept_queue, &children);
+	spin_unlock_bh(&ts->accept_lock);
+
+	while ((cts = list_first_entry_or_null(&children, struct tcpalt_sock, accept_node))) {
+		child = tcpalt_to_sk(cts);
+		spin_lock_bh(&ts->accept_lock);
+		list_del_init(&cts->accept_node);
+		cts->queued = 0;
+		cts->parent = NULL;
+		spin_unlock_bh(&ts->accept_lock);
+		local_bh_disable();
+		bh_lock_sock_nested(child);
+		sock_orphan(child);
+		if (child->sk_state != TCP_CLOSE) {
+			tcpalt_send_active_reset(child, GFP_ATOMIC);
+			tcpalt_done(child);
+		}
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(child);	/* the queue's reference */
+		sock_put(sk);		/* the child's reference on its parent */
+	}
+	ts->syn_qlen = 0;
+	ts->accept_qlen = 0;
+}
+
+/* Bytes received and not read, excluding a FIN. */
+static u32 tcpalt_unread(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		n += TCPALT_SKB_CB(skb)->end_seq - max(TCPALT_SKB_CB(skb)->seq, ts->copied_seq);
+	return n;
+}
+
+/* tcp_close(): RFC 9293 3.10.4 CLOSE, with Linux's RST for unread data and SO_LINGER {1,0}. */
+static void tcpalt_close(struct sock *sk, long timeout)
+{
+	struct net *net = sock_net(sk);
+	u32 unread;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (sk->sk_state == TCP_LISTEN) {
+		tcpalt_close_listener(sk);
+		tcpalt_set_state(sk, TCP_CLOSE);
+		tcpalt_port_release(sk);
+		goto orphan;
+	}
+	unread = tcpalt_unread(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+
+	if (sk->sk_state == TCP_CLOSE) {
+		goto orphan;
+	} else if (unread) {
+		/* Linux: unread data is lost, so the peer must know: RST, not FIN. */
+		tcpalt_mib_inc(net, TCPALT_MIB_ABORTONDATA);
+		tcpalt_send_active_reset(sk, GFP_KERNEL);
+		tcpalt_done(sk);
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		tcpalt_mib_inc(net, TCPALT_MIB_ABORTONLINGER);
+		if (sk->sk_state != TCP_SYN_SENT)
+			tcpalt_send_active_reset(sk, GFP_KERNEL);
+		tcpalt_done(sk);
+	} else if (tcpalt_close_state(sk)) {
+		tcpalt_send_fin(sk);
+	}
+	if (timeout && sk->sk_state != TCP_CLOSE)
+		sk_stream_wait_close(sk, timeout);
+orphan:
+	sock_orphan(sk);
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
+	if (sk->sk_state == TCP_CLOSE) {
+		tcpalt_port_release(sk);
+		tcpalt_all_del(&tcpalt_sk(sk)->h);
+	}
+	release_sock(sk);
 }
 
 static int tcpalt_release(struct socket *sock)
@@ -19,30 +601,239 @@ static int tcpalt_release(struct socket *sock)
 
 	if (!sk)
 		return 0;
-	lock_sock(sk);
-	tcpalt_set_state(sk, TCP_CLOSE);
-	sock_orphan(sk);
-	release_sock(sk);
+	tcpalt_close(sk, sock_flag(sk, SOCK_LINGER) && !(current->flags & PF_EXITING) ?
+		     sk->sk_lingertime : 0);
 	sock->sk = NULL;
 	sock_put(sk);
 	return 0;
+}
+
+/* Append user data to the write queue, coalescing into an unsent tail segment. */
+static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto error;
+	}
+	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto error;
+
+	while (msg_data_left(msg)) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		size_t chunk;
+
+		if (skb && ts->send_head && !(TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) &&
+		    !skb_is_nonlinear(skb) && skb_tailroom(skb) && skb->len < ts->mss &&
+		    !skb_cloned(skb)) {
+			chunk = min3(msg_data_left(msg), (size_t)skb_tailroom(skb),
+				     (size_t)(ts->mss - skb->len));
+			if (!copy_from_iter_full(skb_put(skb, chunk), chunk, &msg->msg_iter)) {
+				__skb_trim(skb, skb->len - chunk);
+				err = -EFAULT;
+				goto error;
+			}
+		} else {
+			if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf)) {
+				tcpalt_push(sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				err = sk_stream_wait_memory(sk, &timeo);
+				if (err)
+					goto error;
+				continue;
+			}
+			chunk = min_t(size_t, msg_data_left(msg), ts->mss);
+			if (chunk <= 2048 || ts->mss <= 4096)
+				skb = alloc_skb(TCPALT_MAX_HEADER + min_t(size_t, ts->mss, 4096),
+						sk->sk_allocation);
+			else
+				skb = alloc_skb_with_frags(TCPALT_MAX_HEADER, chunk,
+							   PAGE_ALLOC_COSTLY_ORDER, &err,
+							   sk->sk_allocation);
+			if (!skb) {
+				err = -ENOBUFS;
+				goto error;
+			}
+			skb_reserve(skb, TCPALT_MAX_HEADER);
+			chunk = min_t(size_t, chunk, skb_tailroom(skb) ? : chunk);
+			if (skb_tailroom(skb)) {
+				if (!copy_from_iter_full(skb_put(skb, chunk), chunk,
+							 &msg->msg_iter)) {
+					kfree_skb(skb);
+					err = -EFAULT;
+					goto error;
+				}
+			} else {
+				skb->data_len = chunk;
+				skb->len = chunk;
+				if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, chunk)) {
+					kfree_skb(skb);
+					err = -EFAULT;
+					goto error;
+				}
+			}
+			memset(TCPALT_SKB_CB(skb), 0, sizeof(struct tcpalt_skb_cb));
+			TCPALT_SKB_CB(skb)->seq = ts->write_seq;
+			TCPALT_SKB_CB(skb)->end_seq = ts->write_seq;
+			TCPALT_SKB_CB(skb)->flags = TCPALT_ACK;
+			sk_wmem_queued_add(sk, skb->truesize);
+			__skb_queue_tail(&sk->sk_write_queue, skb);
+			if (!ts->send_head)
+				ts->send_head = skb;
+		}
+		TCPALT_SKB_CB(skb)->end_seq += chunk;
+		WRITE_ONCE(ts->write_seq, ts->write_seq + chunk);
+		copied += chunk;
+		if (skb->len >= ts->mss)
+			tcpalt_push(sk);
+	}
+	tcpalt_push(sk);
+	release_sock(sk);
+	return copied;
+
+error:
+	if (copied) {
+		tcpalt_push(sk);
+		release_sock(sk);
+		return copied;
+	}
+	err = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return err;
+}
+
+/* After the user read: announce a window that opened by at least two segments or half. */
+static void tcpalt_cleanup_rbuf(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 cur, avail;
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+	avail = tcpalt_select_window(sk);
+	if (avail >= cur + 2 * ts->adv_mss || (avail && !cur) || avail >= 2 * cur)
+		tcpalt_send_ack(sk);
+}
+
+static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags)
+{
+	struct sock *sk = sock->sk;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 peek_seq, *seq;
+	size_t copied = 0;
+	int target, err;
+	long timeo;
+
+	if (flags & MSG_ERRQUEUE)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	err = -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	peek_seq = ts->copied_seq;
+	seq = (flags & MSG_PEEK) ? &peek_seq : &ts->copied_seq;
+
+	do {
+		struct sk_buff *skb, *last;
+		u32 offset, avail;
+
+		last = skb_peek_tail(&sk->sk_receive_queue);
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			if (tcpalt_seq_before(*seq, TCPALT_SKB_CB(skb)->end_seq))
+				goto found;
+		}
+		/* Nothing to read. */
+		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo || signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		tcpalt_cleanup_rbuf(sk);
+		sk_wait_data(sk, &timeo, last);
+		continue;
+found:
+		offset = *seq - TCPALT_SKB_CB(skb)->seq;
+		avail = skb->len - offset;
+		avail = min_t(size_t, avail, len - copied);
+		if (!(flags & MSG_TRUNC)) {
+			err = skb_copy_datagram_msg(skb, offset, msg, avail);
+			if (err) {
+				if (!copied)
+					copied = -EFAULT;
+				break;
+			}
+		}
+		*seq += avail;
+		copied += avail;
+		if (!(flags & MSG_PEEK) && !tcpalt_seq_before(*seq, TCPALT_SKB_CB(skb)->end_seq)) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			kfree_skb(skb);
+		}
+	} while (copied < len);
+
+	if (copied > 0 && !(flags & MSG_PEEK))
+		tcpalt_cleanup_rbuf(sk);
+	err = copied;
+out:
+	release_sock(sk);
+	return err;
 }
 
 static struct proto_ops tcpalt_stream_ops = {
 	.family		= AF_TCPALT,
 	.owner		= THIS_MODULE,
 	.release	= tcpalt_release,
-	.bind		= sock_no_bind,
-	.connect	= sock_no_connect,
+	.bind		= tcpalt_bind,
+	.connect	= tcpalt_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
-	.poll		= datagram_poll,
-	.ioctl		= sock_no_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.accept		= tcpalt_accept,
+	.getname	= tcpalt_getname,
+	.poll		= tcpalt_poll,
+	.ioctl		= tcpalt_ioctl,
+	.gettstamp	= sock_gettstamp,
+	.listen		= tcpalt_listen,
+	.shutdown	= tcpalt_shutdown,
+	.setsockopt	= tcpalt_setsockopt,
+	.getsockopt	= tcpalt_getsockopt,
+	.sendmsg	= tcpalt_sendmsg,
+	.recvmsg	= tcpalt_recvmsg,
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,
 };
@@ -64,12 +855,18 @@ static int tcpalt_create(struct net *net, struct socket *sock, int protocol, int
 	sock->state = SS_UNCONNECTED;
 	sock->ops = &tcpalt_stream_ops;
 	sock_init_data(sock, sk);
-	sk->sk_protocol = IPPROTO_TCP;
-	sk->sk_destruct = tcpalt_sk_destruct;
-	sk->sk_state = TCP_CLOSE;
-	INIT_LIST_HEAD(&tcpalt_sk(sk)->node);
-	tcpalt_sock_link(sk);
+	tcpalt_sock_init(sk);
 	return 0;
+}
+
+/**
+ * tcpalt_stream_ops_ptr() - the proto_ops every tcpalt socket uses.
+ *
+ * Return: the ops.
+ */
+struct proto_ops *tcpalt_stream_ops_ptr(void)
+{
+	return &tcpalt_stream_ops;
 }
 
 static struct net_proto_family tcpalt_family_ops = {

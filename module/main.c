@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpalt: module init and exit only.  Registration order and its unwind live here.
+ *
+ * Lifetime (DESIGN D10): every socket pins the module (struct proto .owner), so rmmod is
+ * refused with EBUSY while any tcpalt socket exists, orphans on their way out included.
+ * TIME-WAIT entries do not pin it: unloading ends them (per namespace exit, then globally).
  */
 #include <linux/module.h>
 #include <linux/net.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <net/sock.h>
 
 #include "tcpalt.h"
@@ -12,19 +18,84 @@ int tcpalt_family = AF_TCPALT;
 module_param_named(family, tcpalt_family, int, 0444);
 MODULE_PARM_DESC(family, "protocol family number to register (default 22; must be free and below AF_MAX)");
 
+unsigned int tcpalt_net_id __read_mostly;
+
+/**
+ * tcpalt_pernet() - tcpalt's per-namespace data.
+ * @net: namespace
+ *
+ * Return: the data.
+ */
+struct tcpalt_net *tcpalt_pernet(const struct net *net)
+{
+	return net_generic(net, tcpalt_net_id);
+}
+
+static int __net_init tcpalt_net_init(struct net *net)
+{
+	struct tcpalt_net *tn = tcpalt_pernet(net);
+	int err;
+
+	tn->mib = alloc_percpu(struct tcpalt_mib);
+	if (!tn->mib)
+		return -ENOMEM;
+	err = tcpalt_sysctl_net_init(net);
+	if (err)
+		goto err_sysctl;
+	err = tcpalt_input_init(net);
+	if (err)
+		goto err_input;
+	return 0;
+
+err_input:
+	tcpalt_sysctl_net_exit(net);
+err_sysctl:
+	free_percpu(tn->mib);
+	tn->mib = NULL;
+	return err;
+}
+
+static void __net_exit tcpalt_net_exit(struct net *net)
+{
+	struct tcpalt_net *tn = tcpalt_pernet(net);
+
+	tcpalt_input_exit(net);
+	tcpalt_tw_purge(net);
+	tcpalt_sysctl_net_exit(net);
+	free_percpu(tn->mib);
+	tn->mib = NULL;
+}
+
+static struct pernet_operations tcpalt_net_ops = {
+	.init	= tcpalt_net_init,
+	.exit	= tcpalt_net_exit,
+	.id	= &tcpalt_net_id,
+	.size	= sizeof(struct tcpalt_net),
+};
+
 static int __init tcpalt_init(void)
 {
 	int err;
 
+	BUILD_BUG_ON(sizeof(struct tcpalt_skb_cb) > sizeof_field(struct sk_buff, cb));
 	if (tcpalt_family <= AF_UNSPEC || tcpalt_family >= NPROTO) {
 		pr_err("family=%d is out of range: it must be between 1 and %d\n",
 		       tcpalt_family, NPROTO - 1);
 		return -EINVAL;
 	}
 
+	err = tcpalt_isn_init();
+	if (err)
+		return err;
+	err = tcpalt_hash_init();
+	if (err)
+		return err;
 	err = proto_register(&tcpalt_prot, 1);
 	if (err)
 		goto err_proto;
+	err = register_pernet_subsys(&tcpalt_net_ops);
+	if (err)
+		goto err_pernet;
 	err = tcpalt_proc_init();
 	if (err)
 		goto err_proc;
@@ -41,8 +112,11 @@ static int __init tcpalt_init(void)
 err_af:
 	tcpalt_proc_exit();
 err_proc:
+	unregister_pernet_subsys(&tcpalt_net_ops);
+err_pernet:
 	proto_unregister(&tcpalt_prot);
 err_proto:
+	tcpalt_hash_exit();
 	return err;
 }
 
@@ -50,7 +124,11 @@ static void __exit tcpalt_exit(void)
 {
 	tcpalt_af_exit();
 	tcpalt_proc_exit();
+	unregister_pernet_subsys(&tcpalt_net_ops);
+	tcpalt_tw_purge(NULL);
+	rcu_barrier();	/* sockets (SOCK_RCU_FREE) and TIME-WAIT entries freed after a grace period */
 	proto_unregister(&tcpalt_prot);
+	tcpalt_hash_exit();
 }
 
 module_init(tcpalt_init);

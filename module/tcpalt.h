@@ -1,30 +1,213 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tcpalt internal header: the socket, the module-wide objects and the functions files share.
+ * tcpalt internal header: the socket, the TIME-WAIT entry, the lookup tables and the functions
+ * the files share.  Layers (one file each):
+ *
+ *   af.c       socket(), proto_ops: bind/listen/accept/connect/send/recv/poll/shutdown/close
+ *   sockopt.c  SOL_TCP / SOL_IP options, TCP_INFO
+ *   input.c    netfilter hook -> validate -> lookup -> state machine (RFC 9293 3.10.7)
+ *   output.c   building and sending segments; the send queue
+ *   timer.c    hrtimers: retransmit/probe, delayed ACK, keepalive/FIN-WAIT-2
+ *   timewait.c the small TIME-WAIT entry
+ *   hash.c     lookup tables, port reservation
+ *   state.c    the transition table and tcpalt_set_state()
+ *   proc.c     the /proc/tcpalt files and the mib counters; sysctl.c: net.tcpalt sysctls
+ *   seq.h, options.c, rto.c, isn.c: pure logic, tested by KUnit
  *
  * Locking (numbered lock order; take a lower number before a higher one, never the reverse):
- *   1. lock_sock(sk) / the socket's owner bit (process context), or bh_lock_sock(sk) in softirq
- *   2. tcpalt_sockets_lock: the list of every tcpalt socket, read by /proc/tcpalt/connections
- * State changes happen only with the socket lock held (1), through tcpalt_set_state().
+ *   1. the socket lock: lock_sock(sk) in process context, bh_lock_sock(sk) in softirq; a
+ *      listener's lock is never held while a child's is taken, and vice versa
+ *   2. tcpalt_sock::accept_lock (a listener's SYN and accept queues), taken under a child's lock
+ *   3. tcpalt_ehash_lock / tcpalt_lhash_lock (writers of the lookup tables; readers use RCU)
+ *   4. tcpalt_all_lock (the list /proc/tcpalt/connections walks)
+ * Every protocol field of struct tcpalt_sock is protected by the socket lock (1) unless its
+ * comment says otherwise.  State changes happen only through tcpalt_set_state().
  */
 #ifndef _TCPALT_H
 #define _TCPALT_H
 
+#include <linux/hrtimer.h>
 #include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
 #include <net/tcp_states.h>
 
 #include <uapi/tcpalt.h>
 
+#include "mib.h"
+#include "options.h"
+#include "rto.h"
+
+/* TCP header flags, as the kernel's TCPHDR_* (the 14th byte of the header). */
+#define TCPALT_FIN	0x01
+#define TCPALT_SYN	0x02
+#define TCPALT_RST	0x04
+#define TCPALT_PSH	0x08
+#define TCPALT_ACK	0x10
+
+#define TCPALT_MAX_HEADER	(128 + MAX_HEADER)	/* as MAX_TCP_HEADER */
+#define TCPALT_DEFAULT_MSS	536	/* RFC 9293 3.7.1: when the peer sends no MSS option */
+#define TCPALT_MAX_WINDOW	65535U	/* no window scaling yet */
+#define TCPALT_INIT_CWND	10	/* RFC 6928, in segments */
+#define TCPALT_DELACK_NS	(40 * NSEC_PER_MSEC)
+#define TCPALT_RETRIES2		15	/* RFC 1122 4.2.3.5 R2, as Linux's tcp_retries2 */
+
+/* Kinds of entries in the lookup tables and the /proc list. */
+enum tcpalt_kind {
+	TCPALT_KIND_SOCK,
+	TCPALT_KIND_TW,
+};
+
 /**
- * struct tcpalt_sock - one AF_TCPALT socket.
- * @inet: the IPv4 socket it is built on; must stay first so inet_sk() and tcpalt_sk() agree.
- * @node: link in the list of all sockets (protected by tcpalt_sockets_lock).
+ * struct tcpalt_hnode - what the lookup tables and /proc/tcpalt/connections see of an entry.
+ * @node: link in the established or listener table (writers hold the table's lock)
+ * @all: link in tcpalt_all (protected by tcpalt_all_lock)
+ * @net: network namespace
+ * @laddr: local address (network order)
+ * @raddr: remote address
+ * @lport: local port
+ * @rport: remote port
+ * @kind: TCPALT_KIND_SOCK or TCPALT_KIND_TW
+ * @hashed: 0, or which table @node is in ('e' or 'l')
+ */
+struct tcpalt_hnode {
+	struct hlist_node node;
+	struct list_head all;
+	struct net *net;
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+	u8 kind;
+	u8 hashed;
+};
+
+/* Deferred timer work, bits in tcpalt_sock::deferred (atomic bitops). */
+enum {
+	TCPALT_RTX_DEFERRED,
+	TCPALT_DELACK_DEFERRED,
+	TCPALT_KEEPALIVE_DEFERRED,
+};
+
+/* What the retransmit timer is doing. */
+enum tcpalt_rtx_kind {
+	TCPALT_RTX_NONE,
+	TCPALT_RTX_RETRANSMIT,	/* data, SYN, SYN-ACK or FIN unacknowledged */
+	TCPALT_RTX_PROBE,	/* zero-window probe, RFC 9293 3.8.6.1 */
+};
+
+/**
+ * struct tcpalt_sock - one AF_TCPALT socket (listener, connection or unconnected).
+ * @inet: the IPv4 socket it is built on; first, so inet_sk() and tcpalt_sk() agree
+ * @h: lookup-table and /proc entry
+ * @iss: initial send sequence number
+ * @snd_una: oldest unacknowledged sequence number
+ * @snd_nxt: next sequence number to send
+ * @snd_wnd: peer's advertised window
+ * @snd_wl1: segment sequence number of the last window update
+ * @snd_wl2: segment acknowledgment number of the last window update
+ * @max_window: largest window the peer has offered
+ * @irs: initial receive sequence number
+ * @rcv_nxt: next sequence number expected
+ * @rcv_wnd: window last advertised
+ * @rcv_wup: rcv_nxt when @rcv_wnd was advertised (the right edge never moves left)
+ * @copied_seq: next sequence number the user will read
+ * @write_seq: sequence number after the last byte queued by the user (and FIN)
+ * @mss: effective send MSS
+ * @adv_mss: MSS we announce
+ * @user_mss: TCP_MAXSEG, 0 if unset
+ * @cwnd: congestion window (bytes), RFC 5681
+ * @ssthresh: slow-start threshold (bytes)
+ * @rto: RFC 6298 estimator
+ * @backoff: exponential backoff shift of the retransmit timer
+ * @retries: consecutive timeouts without progress
+ * @total_retrans: segments retransmitted on this connection
+ * @rtx_kind: what @rtx_timer is armed for
+ * @send_head: first skb in sk_write_queue not yet sent, or NULL
+ * @ooo_queue: out-of-order segments, sorted by sequence number
+ * @rtx_timer: retransmit / zero-window probe timer
+ * @delack_timer: delayed ACK timer
+ * @keepalive_timer: keepalive, and FIN-WAIT-2 timeout of an orphan
+ * @deferred: TCPALT_*_DEFERRED bits: timer work waiting for release_sock()
+ * @ack_pending: an ACK is owed to the peer
+ * @unacked_segs: full segments received since the last ACK we sent
+ * @nodelay: TCP_NODELAY
+ * @keepidle: TCP_KEEPIDLE (s)
+ * @keepintvl: TCP_KEEPINTVL (s)
+ * @keepcnt: TCP_KEEPCNT
+ * @probes_out: unanswered keepalive or zero-window probes
+ * @lsndtime: jiffies of the last data segment sent (keepalive idle)
+ * @lrcvtime: jiffies of the last segment received
+ * @syn_retries: SYN / SYN-ACK retransmissions so far
+ * @accept_lock: protects @syn_queue, @accept_queue, @syn_qlen, @accept_qlen (listener)
+ * @syn_queue: children in SYN-RECEIVED (listener)
+ * @accept_queue: established children not yet accepted (listener)
+ * @syn_qlen: length of @syn_queue
+ * @accept_qlen: length of @accept_queue
+ * @accept_node: link in the parent's @syn_queue or @accept_queue (child; parent's accept_lock)
+ * @queued: which of the parent's queues holds this child: 0 none, 1 SYN, 2 accept
+ * @parent: listener that created this child and holds it in a queue (parent's accept_lock)
+ * @shadow: kernel TCP socket that reserves the local port in the shared port space
+ * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
 struct tcpalt_sock {
 	struct inet_sock inet;
-	struct list_head node;
+	struct tcpalt_hnode h;
+
+	u32 iss;
+	u32 snd_una;
+	u32 snd_nxt;
+	u32 snd_wnd;
+	u32 snd_wl1;
+	u32 snd_wl2;
+	u32 max_window;
+	u32 irs;
+	u32 rcv_nxt;
+	u32 rcv_wnd;
+	u32 rcv_wup;
+	u32 copied_seq;
+	u32 write_seq;
+	u16 mss;
+	u16 adv_mss;
+	u16 user_mss;
+	u32 cwnd;
+	u32 ssthresh;
+	struct tcpalt_rto rto;
+	u8 backoff;
+	u8 retries;
+	u8 rtx_kind;
+	u32 total_retrans;
+	struct sk_buff *send_head;
+	struct sk_buff_head ooo_queue;
+
+	struct hrtimer rtx_timer;
+	struct hrtimer delack_timer;
+	struct hrtimer keepalive_timer;
+	unsigned long deferred;
+	u8 ack_pending;
+	u8 unacked_segs;
+	u8 nodelay;
+	u8 probes_out;
+	int keepidle;
+	int keepintvl;
+	int keepcnt;
+	unsigned long lsndtime;
+	unsigned long lrcvtime;
+	u8 syn_retries;
+
+	spinlock_t accept_lock;
+	struct list_head syn_queue;
+	struct list_head accept_queue;
+	int syn_qlen;
+	int accept_qlen;
+	struct list_head accept_node;
+	u8 queued;
+	struct sock *parent;
+
+	struct socket *shadow;
+	int stored_opts[9];
 };
 
 static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)
@@ -32,27 +215,164 @@ static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)
 	return (struct tcpalt_sock *)sk;
 }
 
+static inline struct sock *tcpalt_to_sk(struct tcpalt_sock *ts)
+{
+	return (struct sock *)ts;
+}
+
+/**
+ * struct tcpalt_skb_cb - what tcpalt keeps in skb->cb for a segment.
+ * @seq: first sequence number
+ * @end_seq: @seq + data length + SYN + FIN
+ * @ack_seq: acknowledgment number (received segments)
+ * @flags: TCPALT_* header flags
+ * @win: window field (received segments)
+ * @retransmitted: sent more than once (Karn's rule: no RTT sample)
+ * @sent_ns: when first sent (RTT sample)
+ */
+struct tcpalt_skb_cb {
+	u32 seq;
+	u32 end_seq;
+	u32 ack_seq;
+	u8 flags;
+	u8 retransmitted;
+	u16 win;
+	u64 sent_ns;
+};
+
+#define TCPALT_SKB_CB(skb) ((struct tcpalt_skb_cb *)&((skb)->cb[0]))
+
+/**
+ * struct tcpalt_tw - a connection in TIME-WAIT: the little that RFC 9293 needs of it.
+ * @h: lookup-table and /proc entry
+ * @refcnt: table reference + one per lookup in flight
+ * @timer: 2MSL hrtimer
+ * @expires: when @timer fires (ktime)
+ * @snd_nxt: our sequence number after our FIN
+ * @rcv_nxt: next sequence number expected (after the peer's FIN)
+ * @rcv_wnd: window we advertise
+ * @rcu: deferred free
+ */
+struct tcpalt_tw {
+	struct tcpalt_hnode h;
+	refcount_t refcnt;
+	struct hrtimer timer;
+	ktime_t expires;
+	u32 snd_nxt;
+	u32 rcv_nxt;
+	u32 rcv_wnd;
+	struct rcu_head rcu;
+};
+
+/* Per-namespace settings and counters (sysctl.c, proc.c). */
+struct tcpalt_net {
+	int msl_ms;
+	int fin_timeout_ms;
+	int syn_retries;
+	int synack_retries;
+	struct ctl_table_header *sysctl_hdr;
+	struct tcpalt_mib __percpu *mib;
+};
+
 /* main.c */
 extern int tcpalt_family;
+extern unsigned int tcpalt_net_id;
+struct tcpalt_net *tcpalt_pernet(const struct net *net);
 
 /* sock.c */
 extern struct proto tcpalt_prot;
-void tcpalt_sock_link(struct sock *sk);
-void tcpalt_sock_unlink(struct sock *sk);
-extern struct list_head tcpalt_sockets;
-extern spinlock_t tcpalt_sockets_lock;
+void tcpalt_sock_init(struct sock *sk);
+void tcpalt_done(struct sock *sk);
+void tcpalt_reset(struct sock *sk, int err);
+void tcpalt_release_cb(struct sock *sk);
 
 /* af.c */
 int tcpalt_af_init(void);
 void tcpalt_af_exit(void);
+struct proto_ops *tcpalt_stream_ops_ptr(void);
+
+/* sockopt.c */
+int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t optval,
+		      unsigned int optlen);
+int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *optval,
+		      int __user *optlen);
+void tcpalt_keepalive(struct sock *sk, int val);
 
 /* state.c */
 const char *tcpalt_state_name(int state);
 bool tcpalt_state_transition_ok(int from, int to);
 void tcpalt_set_state(struct sock *sk, int state);
 
-/* proc.c */
+/* hash.c */
+extern struct list_head tcpalt_all;
+extern spinlock_t tcpalt_all_lock;
+int tcpalt_hash_init(void);
+void tcpalt_hash_exit(void);
+void tcpalt_all_add(struct tcpalt_hnode *h);
+void tcpalt_all_del(struct tcpalt_hnode *h);
+int tcpalt_ehash_insert(struct tcpalt_hnode *h);
+void tcpalt_ehash_replace(struct tcpalt_hnode *old, struct tcpalt_hnode *new);
+void tcpalt_unhash(struct tcpalt_hnode *h);
+int tcpalt_lhash_insert(struct sock *sk);
+struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
+				   __be32 daddr, __be16 dport);
+struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
+int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port);
+void tcpalt_port_release(struct sock *sk);
+int tcpalt_port_listen(struct sock *sk, int backlog);
+
+/* input.c */
+int tcpalt_input_init(struct net *net);
+void tcpalt_input_exit(struct net *net);
+int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb);
+void tcpalt_deliver_syn(struct net *net, struct sk_buff *skb);
+
+/* output.c */
+int tcpalt_send_syn(struct sock *sk);
+void tcpalt_send_synack(struct sock *sk);
+void tcpalt_send_ack(struct sock *sk);
+void tcpalt_send_fin(struct sock *sk);
+void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp);
+void tcpalt_send_probe(struct sock *sk);
+void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win);
+void tcpalt_push(struct sock *sk);
+int tcpalt_retransmit_head(struct sock *sk);
+void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack);
+u16 tcpalt_select_window(struct sock *sk);
+u16 tcpalt_route_mss(struct sock *sk);
+void tcpalt_sync_mss(struct sock *sk);
+static inline u32 tcpalt_in_flight(const struct tcpalt_sock *ts)
+{
+	return ts->snd_nxt - ts->snd_una;
+}
+
+/* timer.c */
+void tcpalt_timers_init(struct sock *sk);
+void tcpalt_timers_stop(struct sock *sk);
+void tcpalt_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns);
+void tcpalt_timer_stop(struct sock *sk, struct hrtimer *t);
+void tcpalt_rearm_rtx(struct sock *sk);
+void tcpalt_schedule_ack(struct sock *sk);
+void tcpalt_reset_keepalive(struct sock *sk);
+void tcpalt_timers_run_deferred(struct sock *sk);
+
+/* timewait.c */
+void tcpalt_time_wait(struct sock *sk);
+void tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb);
+void tcpalt_tw_put(struct tcpalt_tw *tw);
+bool tcpalt_tw_kill(struct tcpalt_tw *tw);
+void tcpalt_tw_purge(struct net *net);
+s64 tcpalt_tw_ms_left(struct tcpalt_tw *tw);
+
+/* isn.c */
+int tcpalt_isn_init(void);
+u32 tcpalt_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+
+/* proc.c, sysctl.c */
 int tcpalt_proc_init(void);
 void tcpalt_proc_exit(void);
+int tcpalt_sysctl_net_init(struct net *net);
+void tcpalt_sysctl_net_exit(struct net *net);
 
 #endif /* _TCPALT_H */

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lookup tables and the shared port space.
+ *
+ * The established table holds connections and TIME-WAIT entries, keyed by the 4-tuple and the
+ * namespace; the listener table is keyed by the local port.  Readers (the receive path) walk
+ * them under RCU and take a reference; writers hold the table's spinlock.  Sockets are freed
+ * after an RCU grace period (SOCK_RCU_FREE), TIME-WAIT entries with kfree_rcu().
+ *
+ * Port space (DESIGN D3): a tcpalt socket that owns a local port holds a "shadow" kernel TCP
+ * socket bound to the same address and port (and listening when the tcpalt socket listens).
+ * The kernel's own bind table therefore refuses a port to whichever of the two stacks asks
+ * second, with the kernel's exact SO_REUSEADDR rules, and an ephemeral port is one the kernel
+ * TCP picked for the shadow, so it never collides.
+ */
+#include <linux/jhash.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "tcpalt.h"
+
+static unsigned int ehash_order = 16;
+module_param(ehash_order, uint, 0444);
+MODULE_PARM_DESC(ehash_order, "log2 of the established-table size (8..24, default 16)");
+
+#define TCPALT_LHASH_SIZE 256
+
+LIST_HEAD(tcpalt_all);
+DEFINE_SPINLOCK(tcpalt_all_lock);
+
+static struct hlist_head *tcpalt_ehash;
+static unsigned int tcpalt_ehash_mask;
+static DEFINE_SPINLOCK(tcpalt_ehash_lock);
+static struct hlist_head tcpalt_lhash[TCPALT_LHASH_SIZE];
+static DEFINE_SPINLOCK(tcpalt_lhash_lock);
+static u32 tcpalt_hash_seed __read_mostly;
+static struct workqueue_struct *tcpalt_release_wq;
+
+/**
+ * tcpalt_hash_init() - allocate the tables.
+ *
+ * Return: 0, -EINVAL for a bad ehash_order, or -ENOMEM.
+ */
+int tcpalt_hash_init(void)
+{
+	unsigned int i, n;
+
+	if (ehash_order < 8 || ehash_order > 24) {
+		pr_err("ehash_order=%u is out of range 8..24\n", ehash_order);
+		return -EINVAL;
+	}
+	n = 1U << ehash_order;
+	tcpalt_ehash = kvmalloc_array(n, sizeof(*tcpalt_ehash), GFP_KERNEL);
+	if (!tcpalt_ehash)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		INIT_HLIST_HEAD(&tcpalt_ehash[i]);
+	tcpalt_ehash_mask = n - 1;
+	for (i = 0; i < TCPALT_LHASH_SIZE; i++)
+		INIT_HLIST_HEAD(&tcpalt_lhash[i]);
+	tcpalt_hash_seed = get_random_u32();
+	tcpalt_release_wq = alloc_workqueue("tcpalt_release", 0, 0);
+	if (!tcpalt_release_wq) {
+		kvfree(tcpalt_ehash);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * tcpalt_hash_exit() - free the tables; every entry must be gone.
+ */
+void tcpalt_hash_exit(void)
+{
+	destroy_workqueue(tcpalt_release_wq);
+	kvfree(tcpalt_ehash);
+}
+
+static struct hlist_head *tcpalt_ebucket(const struct net *net, __be32 laddr, __be16 lport,
+					 __be32 raddr, __be16 rport)
+{
+	u32 h = jhash_3words((__force u32)laddr, (__force u32)raddr,
+			     ((__force u32)lport << 16) | (__force u32)rport,
+			     tcpalt_hash_seed ^ net_hash_mix(net));
+
+	return &tcpalt_ehash[h & tcpalt_ehash_mask];
+}
+
+static struct hlist_head *tcpalt_lbucket(const struct net *net, __be16 lport)
+{
+	return &tcpalt_lhash[(ntohs(lport) ^ net_hash_mix(net)) % TCPALT_LHASH_SIZE];
+}
+
+/**
+ * tcpalt_all_add() - show an entry in /proc/tcpalt/connections.
+ * @h: the entry
+ */
+void tcpalt_all_add(struct tcpalt_hnode *h)
+{
+	spin_lock_bh(&tcpalt_all_lock);
+	list_add_tail(&h->all, &tcpalt_all);
+	spin_unlock_bh(&tcpalt_all_lock);
+}
+
+/**
+ * tcpalt_all_del() - hide an entry from /proc/tcpalt/connections.
+ * @h: the entry
+ */
+void tcpalt_all_del(struct tcpalt_hnode *h)
+{
+	spin_lock_bh(&tcpalt_all_lock);
+	list_del_init(&h->all);
+	spin_unlock_bh(&tcpalt_all_lock);
+}
+
+static bool tcpalt_ematch(const struct tcpalt_hnode *h, const struct net *net, __be32 laddr,
+			  __be16 lport, __be32 raddr, __be16 rport)
+{
+	return net_eq(h->net, net) && h->laddr == laddr && h->lport == lport &&
+	       h->raddr == raddr && h->rport == rport;
+}
+
+static void tcpalt_hnode_hold(struct tcpalt_hnode *h)
+{
+	if (h->kind == TCPALT_KIND_SOCK)
+		sock_hold((struct sock *)container_of(h, struct tcpalt_sock, h));
+	else
+		refcount_inc(&container_of(h, struct tcpalt_tw, h)->refcnt);
+}
+
+static void tcpalt_hnode_put(struct tcpalt_hnode *h)
+{
+	if (h->kind == TCPALT_KIND_SOCK)
+		sock_put((struct sock *)container_of(h, struct tcpalt_sock, h));
+	else
+		tcpalt_tw_put(container_of(h, struct tcpalt_tw, h));
+}
+
+/**
+ * tcpalt_ehash_insert() - add a connection to the established table.
+ * @h: the connection's entry, with its 4-tuple filled in
+ *
+ * The table holds a reference while the entry is in it.
+ * Return: 0, or -EADDRNOTAVAIL if the 4-tuple is in use (connection or TIME-WAIT).
+ */
+int tcpalt_ehash_insert(struct tcpalt_hnode *h)
+{
+	struct hlist_head *b = tcpalt_ebucket(h->net, h->laddr, h->lport, h->raddr, h->rport);
+	struct tcpalt_hnode *o;
+
+	spin_lock_bh(&tcpalt_ehash_lock);
+	hlist_for_each_entry(o, b, node) {
+		if (tcpalt_ematch(o, h->net, h->laddr, h->lport, h->raddr, h->rport)) {
+			spin_unlock_bh(&tcpalt_ehash_lock);
+			return -EADDRNOTAVAIL;
+		}
+	}
+	tcpalt_hnode_hold(h);
+	hlist_add_head_rcu(&h->node, b);
+	h->hashed = 'e';
+	spin_unlock_bh(&tcpalt_ehash_lock);
+	return 0;
+}
+
+/**
+ * tcpalt_ehash_replace() - put a TIME-WAIT entry where its connection was, atomically for
+ * readers, so no segment of the 4-tuple falls through to the kernel TCP in between.
+ * @old: the connection's entry, hashed
+ * @new: the TIME-WAIT entry, not hashed; the table takes a reference on it
+ */
+void tcpalt_ehash_replace(struct tcpalt_hnode *old, struct tcpalt_hnode *new)
+{
+	spin_lock_bh(&tcpalt_ehash_lock);
+	tcpalt_hnode_hold(new);
+	hlist_replace_rcu(&old->node, &new->node);
+	new->hashed = 'e';
+	old->hashed = 0;
+	spin_unlock_bh(&tcpalt_ehash_lock);
+	tcpalt_hnode_put(old);
+}
+
+/**
+ * tcpalt_unhash() - remove an entry from whichever table holds it and drop that reference.
+ * @h: the entry (may be unhashed already)
+ */
+void tcpalt_unhash(struct tcpalt_hnode *h)
+{
+	spinlock_t *lock = h->hashed == 'l' ? &tcpalt_lhash_lock : &tcpalt_ehash_lock;
+	bool was;
+
+	if (!READ_ONCE(h->hashed))
+		return;
+	spin_lock_bh(lock);
+	was = h->hashed;
+	if (was) {
+		hlist_del_init_rcu(&h->node);
+		h->hashed = 0;
+	}
+	spin_unlock_bh(lock);
+	if (was)
+		tcpalt_hnode_put(h);
+}
+
+/**
+ * tcpalt_lhash_insert() - add a listener.
+ * @sk: the listening socket, its local address and port set; must be locked by the caller
+ *
+ * Return: 0, or -EADDRINUSE if another tcpalt listener has the port.
+ */
+int tcpalt_lhash_insert(struct sock *sk)
+{
+	struct tcpalt_hnode *h = &tcpalt_sk(sk)->h, *o;
+	struct hlist_head *b = tcpalt_lbucket(h->net, h->lport);
+
+	spin_lock_bh(&tcpalt_lhash_lock);
+	hlist_for_each_entry(o, b, node) {
+		if (net_eq(o->net, h->net) && o->lport == h->lport &&
+		    (!o->laddr || !h->laddr || o->laddr == h->laddr)) {
+			spin_unlock_bh(&tcpalt_lhash_lock);
+			return -EADDRINUSE;
+		}
+	}
+	sock_hold(sk);
+	hlist_add_head_rcu(&h->node, b);
+	h->hashed = 'l';
+	spin_unlock_bh(&tcpalt_lhash_lock);
+	return 0;
+}
+
+/**
+ * tcpalt_lookup() - find the connection or TIME-WAIT entry of a received segment.
+ * @net: namespace the segment arrived in
+ * @saddr: segment's source address (the remote end)
+ * @sport: segment's source port
+ * @daddr: segment's destination address (the local end)
+ * @dport: segment's destination port
+ *
+ * Caller holds rcu_read_lock().
+ * Return: the entry with a reference taken, or NULL.
+ */
+struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
+				   __be32 daddr, __be16 dport)
+{
+	struct hlist_head *b = tcpalt_ebucket(net, daddr, dport, saddr, sport);
+	struct tcpalt_hnode *h;
+
+	hlist_for_each_entry_rcu(h, b, node) {
+		if (!tcpalt_ematch(h, net, daddr, dport, saddr, sport))
+			continue;
+		if (h->kind == TCPALT_KIND_SOCK) {
+			struct sock *sk = (struct sock *)container_of(h, struct tcpalt_sock, h);
+
+			if (refcount_inc_not_zero(&sk->sk_refcnt))
+				return h;
+		} else if (refcount_inc_not_zero(&container_of(h, struct tcpalt_tw, h)->refcnt)) {
+			return h;
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/**
+ * tcpalt_lookup_listener() - find the listener for a segment to @daddr:@dport.
+ * @net: namespace
+ * @daddr: local address
+ * @dport: local port
+ *
+ * An exact address match wins over a wildcard listener.  Caller holds rcu_read_lock().
+ * Return: the listener with a reference taken, or NULL.
+ */
+struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+{
+	struct tcpalt_hnode *h, *wild = NULL;
+	struct sock *sk;
+
+	hlist_for_each_entry_rcu(h, tcpalt_lbucket(net, dport), node) {
+		if (!net_eq(h->net, net) || h->lport != dport)
+			continue;
+		if (h->laddr == daddr) {
+			wild = h;
+			break;
+		}
+		if (!h->laddr)
+			wild = h;
+	}
+	if (!wild)
+		return NULL;
+	sk = (struct sock *)container_of(wild, struct tcpalt_sock, h);
+	return refcount_inc_not_zero(&sk->sk_refcnt) ? sk : NULL;
+}
+
+/**
+ * tcpalt_port_reserve() - take @addr:@port (0: an ephemeral port) in the shared port space.
+ * @sk: the tcpalt socket; process context, socket locked
+ * @addr: local address (may be INADDR_ANY)
+ * @port: local port, network order; 0 lets the kernel TCP pick a free ephemeral port
+ *
+ * On success the port is in inet_sk(sk)->inet_num/inet_sport.
+ * Return: 0 or the kernel TCP's bind() error (-EADDRINUSE, -EACCES, ...).
+ */
+int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = addr,
+		.sin_port = port,
+	};
+	struct socket *sh;
+	int err;
+
+	err = sock_create_kern(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP, &sh);
+	if (err)
+		return err;
+	sh->sk->sk_reuse = sk->sk_reuse;
+	sh->sk->sk_reuseport = sk->sk_reuseport;
+	sh->sk->sk_bound_dev_if = sk->sk_bound_dev_if;
+	inet_sk(sh->sk)->freebind = inet_sk(sk)->freebind;
+	inet_sk(sh->sk)->transparent = inet_sk(sk)->transparent;
+	err = kernel_bind(sh, (struct sockaddr *)&sin, sizeof(sin));
+	if (err) {
+		sock_release(sh);
+		return err;
+	}
+	ts->shadow = sh;
+	inet_sk(sk)->inet_num = inet_sk(sh->sk)->inet_num;
+	inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
+	return 0;
+}
+
+/**
+ * tcpalt_port_listen() - make the reservation a listener too, so that the kernel TCP cannot
+ * listen on the port either (it never receives a SYN: tcpalt takes them first).
+ * @sk: the tcpalt socket, with a reservation
+ * @backlog: listen backlog
+ *
+ * Return: 0 or kernel_listen()'s error (-EADDRINUSE).
+ */
+int tcpalt_port_listen(struct sock *sk, int backlog)
+{
+	return kernel_listen(tcpalt_sk(sk)->shadow, backlog);
+}
+
+struct tcpalt_release_work {
+	struct work_struct work;
+	struct socket *sock;
+	struct net *net;
+};
+
+static void tcpalt_release_fn(struct work_struct *work)
+{
+	struct tcpalt_release_work *rw = container_of(work, struct tcpalt_release_work, work);
+
+	sock_release(rw->sock);
+	put_net(rw->net);
+	kfree(rw);
+}
+
+/**
+ * tcpalt_port_release() - give the port back to the shared space.
+ * @sk: the tcpalt socket; any context (the release is deferred to a worker outside process
+ *      context, holding the namespace until it is done)
+ */
+void tcpalt_port_release(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct socket *sh = ts->shadow;
+	struct tcpalt_release_work *rw;
+
+	if (!sh)
+		return;
+	ts->shadow = NULL;
+	if (in_task() && !in_atomic() && !irqs_disabled()) {
+		sock_release(sh);
+		return;
+	}
+	rw = kmalloc(sizeof(*rw), GFP_ATOMIC | __GFP_NOFAIL);
+	INIT_WORK(&rw->work, tcpalt_release_fn);
+	rw->sock = sh;
+	rw->net = get_net(sock_net(sk));
+	queue_work(tcpalt_release_wq, &rw->work);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpalt's counters: per network namespace, per CPU, shown by /proc/tcpalt/stats.  The names
+ * table is in proc.c; the per-state entry counts follow the enum (one per TCP_* state).
+ */
+#ifndef _TCPALT_MIB_H
+#define _TCPALT_MIB_H
+
+#include <linux/percpu.h>
+#include <net/tcp_states.h>
+
+enum tcpalt_mib_field {
+	TCPALT_MIB_ACTIVEOPENS,		/* connect() sent a SYN */
+	TCPALT_MIB_PASSIVEOPENS,	/* a listener answered a SYN */
+	TCPALT_MIB_ATTEMPTFAILS,	/* SYN-SENT/SYN-RECEIVED -> CLOSED */
+	TCPALT_MIB_ESTABRESETS,		/* ESTABLISHED/CLOSE-WAIT -> CLOSED by RST */
+	TCPALT_MIB_INSEGS,		/* segments taken for tcpalt */
+	TCPALT_MIB_OUTSEGS,		/* segments sent */
+	TCPALT_MIB_RETRANSSEGS,		/* segments retransmitted */
+	TCPALT_MIB_INERRS,		/* segments dropped as bad */
+	TCPALT_MIB_OUTRSTS,		/* RSTs sent */
+	TCPALT_MIB_INCSUMERRORS,	/* bad checksum */
+	TCPALT_MIB_MALFORMED,		/* bad data offset or truncated header */
+	TCPALT_MIB_CHALLENGEACKS,	/* RFC 5961 challenge ACKs sent */
+	TCPALT_MIB_OUTOFWINDOW,		/* segments outside the receive window */
+	TCPALT_MIB_LISTENOVERFLOWS,	/* SYNs dropped: SYN or accept queue full */
+	TCPALT_MIB_TIMEOUTS,		/* retransmission timeouts */
+	TCPALT_MIB_ABORTONDATA,		/* RST sent: close() with unread data or data after close */
+	TCPALT_MIB_ABORTONLINGER,	/* RST sent: SO_LINGER {1,0} */
+	TCPALT_MIB_TWRECYCLED,		/* TIME-WAIT ended early by a new SYN */
+	TCPALT_MIB_TWREACKS,		/* retransmitted FIN re-ACKed in TIME-WAIT */
+	TCPALT_MIB_TWRSTIGNORED,	/* RST ignored in TIME-WAIT (RFC 1337) */
+	TCPALT_MIB_ENTER_STATE,		/* first of TCP_MAX_STATES per-state entry counts */
+	TCPALT_MIB_MAX = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,
+};
+
+struct tcpalt_mib {
+	u64 v[TCPALT_MIB_MAX];
+};
+
+struct net;
+void tcpalt_mib_inc(const struct net *net, enum tcpalt_mib_field f);
+
+#endif /* _TCPALT_MIB_H */

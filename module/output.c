@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Building and sending segments.  The write queue (sk_write_queue) holds every segment from
+ * snd_una on: sent-and-unacknowledged ones first, then unsent ones from send_head; SYN and FIN
+ * take their sequence number there too, so one retransmission path serves all of them.
+ * Segments go out through ip_queue_xmit() with the socket's cached route; replies that have
+ * no socket (RST to a stray segment, ACKs from TIME-WAIT) through tcpalt_send_reply().
+ */
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp.h>
+
+#include "seq.h"
+#include "tcpalt.h"
+
+/**
+ * tcpalt_route_mss() - the MSS the path allows: route MTU minus IP and TCP headers, capped by
+ * TCP_MAXSEG.
+ * @sk: the socket; must be locked by the caller
+ *
+ * Return: the MSS, at least 88 (as Linux's TCP_MIN_MSS).
+ */
+u16 tcpalt_route_mss(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+	u32 mss = 1460;
+
+	if (dst)
+		mss = dst_mtu(dst) - sizeof(struct iphdr) - sizeof(struct tcphdr);
+	if (tcpalt_sk(sk)->user_mss)
+		mss = min_t(u32, mss, tcpalt_sk(sk)->user_mss);
+	return clamp_t(u32, mss, TCP_MIN_MSS, 65495);
+}
+
+/**
+ * tcpalt_select_window() - the receive window to announce now (RFC 9293 3.8.6.2).
+ * @sk: the socket; must be locked by the caller
+ *
+ * Half the free receive buffer (the rest covers skb overhead), capped at 64 KiB without
+ * window scaling, rounded down to whole segments against silly windows, and never moving the
+ * right edge already announced to the left.
+ * Return: the window in bytes.
+ */
+u16 tcpalt_select_window(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 win = space > 0 ? space / 2 : 0;
+	u32 cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+
+	win = min(win, TCPALT_MAX_WINDOW);
+	if (win > ts->adv_mss && win < TCPALT_MAX_WINDOW)
+		win = rounddown(win, ts->adv_mss);
+	if ((s32)cur > 0 && win < cur)
+		win = cur;
+	return win;
+}
+
+/*
+ * Put a TCP header on @skb (a clone of a queued segment, or a fresh control segment) and hand
+ * it to IP.  Frees @skb.
+ */
+static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	int optlen = (flags & TCPALT_SYN) ? TCPOLEN_MSS : 0;
+	struct tcphdr *th;
+	u16 win;
+	int err;
+
+	th = skb_push(skb, sizeof(*th) + optlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->seq = htonl(seq);
+	th->doff = (sizeof(*th) + optlen) / 4;
+	tcp_flag_byte(th) = flags;
+	if (flags & TCPALT_ACK)
+		th->ack_seq = htonl(ts->rcv_nxt);
+	win = (flags & TCPALT_SYN) ? min_t(u32, tcpalt_select_window(sk), TCPALT_MAX_WINDOW) :
+				     tcpalt_select_window(sk);
+	if (!(flags & TCPALT_RST)) {
+		ts->rcv_wnd = win;
+		ts->rcv_wup = ts->rcv_nxt;
+	}
+	th->window = htons(win);
+	if (optlen) {
+		u8 *opt = (u8 *)(th + 1);
+
+		opt[0] = TCPOPT_MSS;
+		opt[1] = TCPOLEN_MSS;
+		put_unaligned_be16(ts->adv_mss, opt + 2);
+	}
+	if (flags & TCPALT_ACK) {
+		ts->ack_pending = 0;
+		ts->unacked_segs = 0;
+		tcpalt_timer_stop(sk, &ts->delack_timer);
+	}
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	th->check = ~tcp_v4_check(skb->len, inet->inet_saddr, inet->inet_daddr, 0);
+	skb->protocol = htons(ETH_P_IP);
+	skb_set_owner_w(skb, sk);
+	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
+
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OUTSEGS);
+	if (flags & TCPALT_RST)
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OUTRSTS);
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* Transmit a queued segment: a clone goes out, the original stays for retransmission. */
+static int tcpalt_xmit_queued(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
+{
+	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	u32 seq = cb->seq;
+	u8 flags = cb->flags;
+	struct sk_buff *c;
+
+	c = skb_cloned(skb) ? pskb_copy(skb, gfp) : skb_clone(skb, gfp);
+	if (!c)
+		return -ENOBUFS;
+	if ((flags & TCPALT_FIN) && skb->len)
+		flags |= TCPALT_PSH;
+	else if (skb->len && skb == skb_peek_tail(&sk->sk_write_queue))
+		flags |= TCPALT_PSH;
+	return tcpalt_xmit(sk, c, seq, flags);
+}
+
+/* A fresh, empty control segment with room for headers. */
+static struct sk_buff *tcpalt_ctl_skb(struct sock *sk, gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(TCPALT_MAX_HEADER, gfp);
+
+	if (skb)
+		skb_reserve(skb, TCPALT_MAX_HEADER);
+	return skb;
+}
+
+/* Queue a SYN or FIN (no data) at the tail of the write queue. */
+static struct sk_buff *tcpalt_queue_ctl(struct sock *sk, u8 flags)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb = tcpalt_ctl_skb(sk, gfp_any());
+
+	if (!skb)
+		return NULL;
+	memset(TCPALT_SKB_CB(skb), 0, sizeof(struct tcpalt_skb_cb));
+	TCPALT_SKB_CB(skb)->seq = ts->write_seq;
+	TCPALT_SKB_CB(skb)->end_seq = ts->write_seq + 1;
+	TCPALT_SKB_CB(skb)->flags = flags;
+	ts->write_seq++;
+	sk_wmem_queued_add(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!ts->send_head)
+		ts->send_head = skb;
+	return skb;
+}
+
+/**
+ * tcpalt_sync_mss() - set the send MSS from the route and TCP_MAXSEG (before the peer's MSS
+ * option is known, and again after the route changes).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_sync_mss(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	ts->adv_mss = tcpalt_route_mss(sk);
+	ts->cwnd = TCPALT_INIT_CWND * ts->mss;
+}
+
+/**
+ * tcpalt_send_syn() - RFC 9293 3.10.1 OPEN: queue and send <SEQ=ISS><CTL=SYN>.
+ * @sk: the socket in SYN-SENT, ISS chosen; must be locked by the caller
+ *
+ * Return: 0 or -ENOBUFS.
+ */
+int tcpalt_send_syn(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	ts->snd_una = ts->iss;
+	ts->snd_nxt = ts->iss;
+	ts->write_seq = ts->iss;
+	ts->rcv_wnd = 0;
+	ts->rcv_wup = 0;
+	tcpalt_sync_mss(sk);
+	if (!tcpalt_queue_ctl(sk, TCPALT_SYN))
+		return -ENOBUFS;
+	tcpalt_push(sk);
+	return 0;
+}
+
+/**
+ * tcpalt_send_synack() - queue and send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, for a child in
+ * SYN-RECEIVED or after a simultaneous open (the queued SYN then becomes the SYN-ACK).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_send_synack(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (skb && (TCPALT_SKB_CB(skb)->flags & TCPALT_SYN)) {
+		/* Simultaneous open: our SYN, already sent, is sent again with the ACK. */
+		TCPALT_SKB_CB(skb)->flags |= TCPALT_ACK;
+		tcpalt_retransmit_head(sk);
+		return;
+	}
+	ts->snd_una = ts->iss;
+	ts->snd_nxt = ts->iss;
+	ts->write_seq = ts->iss;
+	tcpalt_sync_mss(sk);
+	if (tcpalt_queue_ctl(sk, TCPALT_SYN | TCPALT_ACK))
+		tcpalt_push(sk);
+}
+
+/**
+ * tcpalt_send_fin() - queue our FIN after all data (RFC 9293 3.10.4) and send what the
+ * window allows.
+ * @sk: the socket, just moved to FIN-WAIT-1 or LAST-ACK; must be locked by the caller
+ */
+void tcpalt_send_fin(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (tail && ts->send_head && !(TCPALT_SKB_CB(tail)->flags & (TCPALT_SYN | TCPALT_FIN))) {
+		/* Piggyback on the last unsent data segment. */
+		TCPALT_SKB_CB(tail)->flags |= TCPALT_FIN;
+		TCPALT_SKB_CB(tail)->end_seq++;
+		ts->write_seq++;
+	} else if (!tcpalt_queue_ctl(sk, TCPALT_FIN | TCPALT_ACK)) {
+		return;
+	}
+	tcpalt_push(sk);
+}
+
+/**
+ * tcpalt_send_ack() - send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> now.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_send_ack(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	skb = tcpalt_ctl_skb(sk, GFP_ATOMIC);
+	if (!skb) {
+		tcpalt_schedule_ack(sk);
+		return;
+	}
+	tcpalt_xmit(sk, skb, tcpalt_sk(sk)->snd_nxt, TCPALT_ACK);
+}
+
+/**
+ * tcpalt_send_probe() - a zero-window or keepalive probe: an ACK carrying SND.UNA - 1, which
+ * the peer must answer with an ACK showing its window (RFC 9293 3.8.6.1, RFC 1122 4.2.3.6).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_send_probe(struct sock *sk)
+{
+	struct sk_buff *skb = tcpalt_ctl_skb(sk, GFP_ATOMIC);
+
+	if (skb)
+		tcpalt_xmit(sk, skb, tcpalt_sk(sk)->snd_una - 1, TCPALT_ACK);
+}
+
+/**
+ * tcpalt_send_active_reset() - abort: send <SEQ=SND.NXT><CTL=RST,ACK>.
+ * @sk: the socket; must be locked by the caller
+ * @gfp: allocation context
+ */
+void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp)
+{
+	struct sk_buff *skb = tcpalt_ctl_skb(sk, gfp);
+
+	if (skb)
+		tcpalt_xmit(sk, skb, tcpalt_sk(sk)->snd_nxt, TCPALT_RST | TCPALT_ACK);
+}
+
+/**
+ * tcpalt_send_reply() - answer a received segment without a socket: RST to a segment that
+ * has no business here, ACK from a TIME-WAIT entry.
+ * @net: namespace the segment arrived in
+ * @in: the received segment (network and transport headers set)
+ * @seq: sequence number of the reply
+ * @ack: acknowledgment number (used when @flags has ACK)
+ * @flags: TCPALT_* flags
+ * @win: window to announce
+ */
+void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win)
+{
+	const struct iphdr *iiph = ip_hdr(in);
+	const struct tcphdr *ith = tcp_hdr(in);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+
+	rt = ip_route_output_ports(net, &fl4, NULL, iiph->saddr, iiph->daddr, ith->source,
+				   ith->dest, IPPROTO_TCP, RT_TOS(iiph->tos), 0);
+	if (IS_ERR(rt))
+		return;
+	skb = alloc_skb(TCPALT_MAX_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(skb, TCPALT_MAX_HEADER);
+	skb_dst_set(skb, &rt->dst);
+
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = ith->dest;
+	th->dest = ith->source;
+	th->seq = htonl(seq);
+	th->ack_seq = (flags & TCPALT_ACK) ? htonl(ack) : 0;
+	th->doff = sizeof(*th) / 4;
+	tcp_flag_byte(th) = flags;
+	th->window = htons(win);
+	th->check = tcp_v4_check(sizeof(*th), iiph->daddr, iiph->saddr,
+				 csum_partial(th, sizeof(*th), 0));
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = iiph->tos;
+	iph->tot_len = htons(skb->len);
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = iiph->daddr;
+	iph->daddr = iiph->saddr;
+	ip_select_ident(net, skb, NULL);
+	ip_send_check(iph);
+	skb->protocol = htons(ETH_P_IP);
+	skb->ip_summed = CHECKSUM_NONE;
+
+	tcpalt_mib_inc(net, TCPALT_MIB_OUTSEGS);
+	if (flags & TCPALT_RST)
+		tcpalt_mib_inc(net, TCPALT_MIB_OUTRSTS);
+	ip_local_out(net, NULL, skb);
+}
+
+/* Split a queued unsent segment so that its first @len bytes fit the window. */
+static int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	struct sk_buff *buff;
+	int nlen = skb_headlen(skb) > len ? skb_headlen(skb) - len : 0;
+
+	if (skb_cloned(skb) && pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+		return -ENOMEM;
+	buff = alloc_skb(TCPALT_MAX_HEADER + nlen, GFP_ATOMIC);
+	if (!buff)
+		return -ENOMEM;
+	skb_reserve(buff, TCPALT_MAX_HEADER);
+	skb_split(skb, buff, len);
+	memset(TCPALT_SKB_CB(buff), 0, sizeof(struct tcpalt_skb_cb));
+	TCPALT_SKB_CB(buff)->seq = cb->seq + len;
+	TCPALT_SKB_CB(buff)->end_seq = cb->end_seq;
+	TCPALT_SKB_CB(buff)->flags = cb->flags;
+	cb->flags &= ~(TCPALT_FIN | TCPALT_PSH);
+	cb->end_seq = cb->seq + len;
+	sk_wmem_queued_add(sk, buff->truesize);
+	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	return 0;
+}
+
+/**
+ * tcpalt_push() - send the unsent segments the peer's window, the congestion window and
+ * Nagle's algorithm (RFC 9293 3.7.4) allow; arm the retransmit or persist timer.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_push(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = ts->send_head)) {
+		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+		u32 wnd = min(ts->snd_wnd, ts->cwnd);
+		u32 wnd_end = ts->snd_una + wnd;
+
+		if (!(cb->flags & TCPALT_SYN) && tcpalt_seq_after(cb->end_seq, wnd_end)) {
+			u32 room = tcpalt_seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
+
+			if (room && room < skb->len &&
+			    (room >= ts->mss / 2 || !tcpalt_in_flight(ts)) &&
+			    !tcpalt_fragment(sk, skb, room))
+				continue;
+			if (!ts->snd_wnd && !tcpalt_in_flight(ts))
+				tcpalt_rearm_rtx(sk);	/* persist: probe the zero window */
+			break;
+		}
+		/* Nagle: hold a small segment while data is unacknowledged. */
+		if (skb->len < ts->mss && !ts->nodelay && tcpalt_in_flight(ts) &&
+		    !(cb->flags & TCPALT_FIN) && skb == skb_peek_tail(&sk->sk_write_queue))
+			break;
+		if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
+			break;
+		cb->sent_ns = ktime_get_ns();
+		ts->snd_nxt = cb->end_seq;
+		ts->lsndtime = jiffies;
+		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
+				skb_queue_next(&sk->sk_write_queue, skb);
+		if (ts->rtx_kind != TCPALT_RTX_RETRANSMIT)
+			tcpalt_rearm_rtx(sk);
+	}
+}
+
+/**
+ * tcpalt_retransmit_head() - RFC 6298 5.4: retransmit the earliest unacknowledged segment.
+ * @sk: the socket; must be locked by the caller
+ *
+ * Return: 0, or -ENOBUFS / -EAGAIN when nothing could be sent.
+ */
+int tcpalt_retransmit_head(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	struct tcpalt_skb_cb *cb;
+
+	if (!skb || skb == ts->send_head)
+		return -EAGAIN;
+	cb = TCPALT_SKB_CB(skb);
+	if (tcpalt_seq_before(cb->seq, ts->snd_una) && !(cb->flags & TCPALT_SYN)) {
+		/* Partly acknowledged: send only the rest. */
+		u32 trim = ts->snd_una - cb->seq;
+
+		if (trim > skb->len || !pskb_pull(skb, trim))
+			return -ENOBUFS;
+		cb->seq = ts->snd_una;
+	}
+	cb->retransmitted = 1;
+	if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
+		return -ENOBUFS;
+	ts->total_retrans++;
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RETRANSSEGS);
+	return 0;
+}
+
+/**
+ * tcpalt_clean_rtx_queue() - free the segments @ack covers; take an RTT sample from the
+ * newest one that was sent only once (Karn's rule, RFC 6298 3).
+ * @sk: the socket; must be locked by the caller
+ * @ack: the new SND.UNA
+ */
+void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+	u64 sample_ns = 0;
+	bool freed = false;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head) {
+		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+
+		if (tcpalt_seq_after(cb->end_seq, ack))
+			break;
+		if (!cb->retransmitted && cb->sent_ns)
+			sample_ns = cb->sent_ns;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+		freed = true;
+	}
+	if (sample_ns)
+		tcpalt_rto_sample(&ts->rto, div_u64(ktime_get_ns() - sample_ns, NSEC_PER_USEC));
+	if (freed)
+		sk->sk_write_space(sk);
+}

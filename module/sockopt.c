@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket options: SOL_TCP here, SOL_IP through ip_setsockopt()/ip_getsockopt(), SOL_SOCKET in
+ * the socket core.  Values, limits and errno follow tcp_setsockopt()/do_tcp_getsockopt().
+ */
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "tcpalt.h"
+
+/* Options accepted and reported back for compatibility, without effect on tcpalt yet. */
+static const int tcpalt_stored_opts[] = {
+	TCP_CORK, TCP_DEFER_ACCEPT, TCP_NOTSENT_LOWAT, TCP_USER_TIMEOUT, TCP_LINGER2,
+	TCP_SYNCNT, TCP_WINDOW_CLAMP, TCP_QUICKACK, TCP_THIN_LINEAR_TIMEOUTS,
+};
+
+static int tcpalt_stored_idx(int optname)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tcpalt_stored_opts); i++)
+		if (tcpalt_stored_opts[i] == optname)
+			return i;
+	return -1;
+}
+
+/**
+ * tcpalt_keepalive() - SO_KEEPALIVE turned on or off.
+ * @sk: the socket, locked by the socket core
+ * @val: new value
+ */
+void tcpalt_keepalive(struct sock *sk, int val)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (!val) {
+		tcpalt_timer_stop(sk, &ts->keepalive_timer);
+		return;
+	}
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		tcpalt_timer_arm(sk, &ts->keepalive_timer, (u64)ts->keepidle * NSEC_PER_SEC);
+}
+
+/**
+ * tcpalt_setsockopt() - setsockopt() for levels other than SOL_SOCKET.
+ * @sock: the socket
+ * @level: SOL_TCP, or an IP level passed to ip_setsockopt()
+ * @optname: option
+ * @optval: value
+ * @optlen: value length
+ *
+ * Return: 0 or the errno Linux TCP gives.
+ */
+int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t optval,
+		      unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int val, err = 0, idx;
+
+	if (level != SOL_TCP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (optname == TCP_CONGESTION) {
+		char name[TCP_CA_NAME_MAX] = "";
+
+		if (optlen < 1)
+			return -EINVAL;
+		if (copy_from_sockptr(name, optval, min_t(unsigned int, optlen, sizeof(name) - 1)))
+			return -EFAULT;
+		return strcmp(name, "reno") ? -ENOENT : 0;
+	}
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case TCP_NODELAY:
+		ts->nodelay = !!val;
+		if (val)
+			tcpalt_push(sk);
+		break;
+	case TCP_MAXSEG:
+		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW)) {
+			err = -EINVAL;
+			break;
+		}
+		ts->user_mss = val;
+		break;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > MAX_TCP_KEEPIDLE) {
+			err = -EINVAL;
+			break;
+		}
+		ts->keepidle = val;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			tcpalt_keepalive(sk, 1);
+		break;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPINTVL)
+			err = -EINVAL;
+		else
+			ts->keepintvl = val;
+		break;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			err = -EINVAL;
+		else
+			ts->keepcnt = val;
+		break;
+	default:
+		idx = tcpalt_stored_idx(optname);
+		if (idx < 0)
+			err = -ENOPROTOOPT;
+		else
+			ts->stored_opts[idx] = val;
+		break;
+	}
+	release_sock(sk);
+	return err;
+}
+
+static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 now = jiffies;
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = inet_sk_state_load(sk);
+	if (info->tcpi_state == TCP_LISTEN) {
+		info->tcpi_unacked = READ_ONCE(ts->accept_qlen);
+		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
+	lock_sock(sk);
+	info->tcpi_retransmits = ts->retries;
+	info->tcpi_probes = ts->probes_out;
+	info->tcpi_backoff = ts->backoff;
+	info->tcpi_rto = tcpalt_rto_backoff(&ts->rto, ts->backoff);
+	info->tcpi_ato = TCPALT_DELACK_NS / NSEC_PER_USEC;
+	info->tcpi_snd_mss = ts->mss;
+	info->tcpi_rcv_mss = ts->adv_mss;
+	info->tcpi_unacked = DIV_ROUND_UP(ts->snd_nxt - ts->snd_una, ts->mss);
+	info->tcpi_last_data_sent = jiffies_to_msecs(now - ts->lsndtime);
+	info->tcpi_last_data_recv = jiffies_to_msecs(now - ts->lrcvtime);
+	info->tcpi_last_ack_recv = info->tcpi_last_data_recv;
+	info->tcpi_pmtu = ts->mss + sizeof(struct iphdr) + sizeof(struct tcphdr);
+	info->tcpi_rcv_ssthresh = ts->rcv_wnd;
+	info->tcpi_rtt = ts->rto.srtt_us;
+	info->tcpi_rttvar = ts->rto.rttvar_us;
+	info->tcpi_snd_ssthresh = ts->ssthresh == U32_MAX ? TCP_INFINITE_SSTHRESH :
+				  ts->ssthresh / ts->mss;
+	info->tcpi_snd_cwnd = max_t(u32, ts->cwnd / ts->mss, 1);
+	info->tcpi_advmss = ts->adv_mss;
+	info->tcpi_reordering = 3;
+	info->tcpi_rcv_space = ts->rcv_wnd;
+	info->tcpi_total_retrans = ts->total_retrans;
+	info->tcpi_snd_wnd = ts->snd_wnd;
+	info->tcpi_notsent_bytes = ts->write_seq - ts->snd_nxt;
+	if (!ts->nodelay)
+		info->tcpi_options = 0;
+	release_sock(sk);
+}
+
+/**
+ * tcpalt_getsockopt() - getsockopt() for levels other than SOL_SOCKET.
+ * @sock: the socket
+ * @level: SOL_TCP, or an IP level passed to ip_getsockopt()
+ * @optname: option
+ * @optval: user buffer
+ * @optlen: user length (in: buffer size, out: bytes written)
+ *
+ * Return: 0 or the errno Linux TCP gives.
+ */
+int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *optval,
+		      int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int len, val, idx;
+
+	if (level != SOL_TCP)
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case TCP_INFO: {
+		struct tcp_info info;
+
+		tcpalt_get_info(sk, &info);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	}
+	case TCP_CONGESTION:
+		len = min_t(unsigned int, len, TCP_CA_NAME_MAX);
+		if (put_user(len, optlen) || copy_to_user(optval, "reno", min(len, 5)))
+			return -EFAULT;
+		return 0;
+	case TCP_NODELAY:
+		val = ts->nodelay;
+		break;
+	case TCP_MAXSEG:
+		val = ts->mss;
+		if (ts->user_mss && ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			val = ts->user_mss;
+		break;
+	case TCP_KEEPIDLE:
+		val = ts->keepidle;
+		break;
+	case TCP_KEEPINTVL:
+		val = ts->keepintvl;
+		break;
+	case TCP_KEEPCNT:
+		val = ts->keepcnt;
+		break;
+	default:
+		idx = tcpalt_stored_idx(optname);
+		if (idx < 0)
+			return -ENOPROTOOPT;
+		val = ts->stored_opts[idx];
+		break;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-connection timers (DESIGN D8): soft-mode CLOCK_MONOTONIC hrtimers.
+ *
+ *   rtx_timer        armed by tcpalt_push()/tcpalt_rearm_rtx() when data, SYN, SYN-ACK or FIN
+ *                    is in flight (RFC 6298 RTO with backoff), or as the persist timer when the
+ *                    peer's window is zero; stopped when everything is acknowledged.
+ *   delack_timer     armed by tcpalt_schedule_ack() (40 ms); stopped when any ACK goes out.
+ *   keepalive_timer  SO_KEEPALIVE idle/interval probes, or the FIN-WAIT-2 timeout of an
+ *                    orphan (net.tcpalt.fin_timeout_ms); armed by tcpalt_reset_keepalive().
+ *   (TIME-WAIT's 2MSL timer belongs to the TIME-WAIT entry: timewait.c.)
+ *
+ * Every armed timer holds one reference on the socket.  A callback takes bh_lock_sock(); if
+ * the user owns the socket it sets a TCPALT_*_DEFERRED bit (which keeps the reference) and
+ * tcpalt_release_cb() runs the work at release_sock().  tcpalt_done() stops them all.
+ */
+#include <net/sock.h>
+
+#include "tcpalt.h"
+
+/**
+ * tcpalt_timer_arm() - (re)arm one of the socket's timers.
+ * @sk: the socket; must be locked by the caller
+ * @t: the timer
+ * @ns: delay in nanoseconds
+ */
+void tcpalt_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns)
+{
+	if (hrtimer_try_to_cancel(t) != 1)
+		sock_hold(sk);	/* was not armed: the new arming takes a reference */
+	hrtimer_start(t, ns_to_ktime(ns), HRTIMER_MODE_REL_SOFT);
+}
+
+/**
+ * tcpalt_timer_stop() - stop a timer if armed, dropping its reference.
+ * @sk: the socket; must be locked by the caller
+ * @t: the timer
+ */
+void tcpalt_timer_stop(struct sock *sk, struct hrtimer *t)
+{
+	if (hrtimer_try_to_cancel(t) == 1)
+		__sock_put(sk);
+}
+
+/**
+ * tcpalt_timers_stop() - stop every timer (the connection is over).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_timers_stop(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	tcpalt_timer_stop(sk, &ts->rtx_timer);
+	tcpalt_timer_stop(sk, &ts->delack_timer);
+	tcpalt_timer_stop(sk, &ts->keepalive_timer);
+	ts->rtx_kind = TCPALT_RTX_NONE;
+}
+
+/**
+ * tcpalt_rearm_rtx() - arm the retransmit timer for what is in flight, the persist timer for
+ * a zero window, or stop it.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_rearm_rtx(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u64 ns = (u64)tcpalt_rto_backoff(&ts->rto, ts->backoff) * NSEC_PER_USEC;
+
+	if (tcpalt_in_flight(ts)) {
+		ts->rtx_kind = TCPALT_RTX_RETRANSMIT;
+		tcpalt_timer_arm(sk, &ts->rtx_timer, ns);
+	} else if (ts->send_head && !ts->snd_wnd) {
+		ts->rtx_kind = TCPALT_RTX_PROBE;
+		tcpalt_timer_arm(sk, &ts->rtx_timer, ns);
+	} else {
+		ts->rtx_kind = TCPALT_RTX_NONE;
+		tcpalt_timer_stop(sk, &ts->rtx_timer);
+	}
+}
+
+/**
+ * tcpalt_schedule_ack() - owe the peer an ACK: send it within 40 ms unless data or another
+ * ACK carries it first (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_schedule_ack(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	ts->ack_pending = 1;
+	if (!hrtimer_is_queued(&ts->delack_timer))
+		tcpalt_timer_arm(sk, &ts->delack_timer, TCPALT_DELACK_NS);
+}
+
+/**
+ * tcpalt_reset_keepalive() - arm the keepalive timer for the socket's situation: the FIN-WAIT-2
+ * timeout of an orphan, the keepalive idle time, or nothing.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_reset_keepalive(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
+		tcpalt_timer_arm(sk, &ts->keepalive_timer,
+				 (u64)tcpalt_pernet(sock_net(sk))->fin_timeout_ms * NSEC_PER_MSEC);
+	else if (sock_flag(sk, SOCK_KEEPOPEN) &&
+		 ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
+					 TCPF_FIN_WAIT2)))
+		tcpalt_timer_arm(sk, &ts->keepalive_timer, (u64)ts->keepidle * NSEC_PER_SEC);
+	else
+		tcpalt_timer_stop(sk, &ts->keepalive_timer);
+}
+
+/* RFC 6298 5.4-5.7 on expiry; SYN/SYN-ACK limits; zero-window probes (RFC 9293 3.8.6.1). */
+static void tcpalt_rtx_timeout(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct tcpalt_net *tn = tcpalt_pernet(sock_net(sk));
+	u8 kind = ts->rtx_kind;
+
+	ts->rtx_kind = TCPALT_RTX_NONE;
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	if (kind == TCPALT_RTX_PROBE) {
+		if (ts->snd_wnd || !ts->send_head) {
+			tcpalt_push(sk);
+			return;
+		}
+		if (++ts->probes_out > TCPALT_RETRIES2) {
+			tcpalt_send_active_reset(sk, GFP_ATOMIC);
+			tcpalt_reset(sk, ETIMEDOUT);
+			return;
+		}
+		tcpalt_send_probe(sk);
+		ts->backoff = min_t(u8, ts->backoff + 1, 16);
+		tcpalt_rearm_rtx(sk);
+		return;
+	}
+	if (!tcpalt_in_flight(ts))
+		return;
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_TIMEOUTS);
+	if (sk->sk_state == TCP_SYN_SENT && ts->syn_retries >= tn->syn_retries) {
+		tcpalt_reset(sk, ETIMEDOUT);
+		return;
+	}
+	if (sk->sk_state == TCP_SYN_RECV && ts->parent && ts->syn_retries >= tn->synack_retries) {
+		tcpalt_done(sk);	/* half-open connection never completed: drop it */
+		return;
+	}
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		ts->syn_retries++;
+	} else if (++ts->retries > TCPALT_RETRIES2) {
+		tcpalt_send_active_reset(sk, GFP_ATOMIC);
+		tcpalt_reset(sk, ETIMEDOUT);
+		return;
+	}
+	/* RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS); cwnd = 1 segment. */
+	ts->ssthresh = max(tcpalt_in_flight(ts) / 2, 2U * ts->mss);
+	ts->cwnd = ts->mss;
+	tcpalt_retransmit_head(sk);
+	ts->backoff = min_t(u8, ts->backoff + 1, 16);
+	tcpalt_rearm_rtx(sk);
+}
+
+static void tcpalt_delack_timeout(struct sock *sk)
+{
+	if (tcpalt_sk(sk)->ack_pending)
+		tcpalt_send_ack(sk);
+}
+
+/* Keepalive (RFC 1122 4.2.3.6) and the orphan FIN-WAIT-2 timeout (tcp_keepalive_timer). */
+static void tcpalt_keepalive_timeout(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	unsigned long idle;
+
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
+		tcpalt_send_active_reset(sk, GFP_ATOMIC);
+		tcpalt_done(sk);
+		return;
+	}
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	if (tcpalt_in_flight(ts) || ts->send_head) {
+		/* The retransmit timer is watching the connection. */
+		tcpalt_timer_arm(sk, &ts->keepalive_timer, (u64)ts->keepintvl * NSEC_PER_SEC);
+		return;
+	}
+	idle = jiffies - max(ts->lrcvtime, ts->lsndtime);
+	if (idle < (unsigned long)ts->keepidle * HZ && !ts->probes_out) {
+		tcpalt_timer_arm(sk, &ts->keepalive_timer,
+				 (u64)jiffies_to_nsecs((unsigned long)ts->keepidle * HZ - idle));
+		return;
+	}
+	if (ts->probes_out >= ts->keepcnt) {
+		tcpalt_send_active_reset(sk, GFP_ATOMIC);
+		tcpalt_reset(sk, ETIMEDOUT);
+		return;
+	}
+	tcpalt_send_probe(sk);
+	ts->probes_out++;
+	tcpalt_timer_arm(sk, &ts->keepalive_timer, (u64)ts->keepintvl * NSEC_PER_SEC);
+}
+
+static void tcpalt_timer_fire(struct sock *sk, int bit, void (*handler)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		handler(sk);
+	else if (!test_and_set_bit(bit, &tcpalt_sk(sk)->deferred))
+		sock_hold(sk);	/* the deferred work's reference */
+	bh_unlock_sock(sk);
+	sock_put(sk);		/* the timer's reference */
+}
+
+static enum hrtimer_restart tcpalt_rtx_fn(struct hrtimer *t)
+{
+	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, rtx_timer)),
+			  TCPALT_RTX_DEFERRED, tcpalt_rtx_timeout);
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart tcpalt_delack_fn(struct hrtimer *t)
+{
+	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, delack_timer)),
+			  TCPALT_DELACK_DEFERRED, tcpalt_delack_timeout);
+	return HRTIMER_NORESTART;
+}
+
+static enum hrtimer_restart tcpalt_keepalive_fn(struct hrtimer *t)
+{
+	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, keepalive_timer)),
+			  TCPALT_KEEPALIVE_DEFERRED, tcpalt_keepalive_timeout);
+	return HRTIMER_NORESTART;
+}
+
+/**
+ * tcpalt_timers_run_deferred() - run the timer work that found the socket owned by the user.
+ * @sk: the socket; called from release_sock() with the socket's spinlock held
+ */
+void tcpalt_timers_run_deferred(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (!READ_ONCE(ts->deferred))
+		return;
+	if (test_and_clear_bit(TCPALT_RTX_DEFERRED, &ts->deferred)) {
+		tcpalt_rtx_timeout(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(TCPALT_DELACK_DEFERRED, &ts->deferred)) {
+		tcpalt_delack_timeout(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(TCPALT_KEEPALIVE_DEFERRED, &ts->deferred)) {
+		tcpalt_keepalive_timeout(sk);
+		__sock_put(sk);
+	}
+}
+
+/**
+ * tcpalt_timers_init() - set up the socket's timers (not armed).
+ * @sk: a new socket
+ */
+void tcpalt_timers_init(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	hrtimer_init(&ts->rtx_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ts->rtx_timer.function = tcpalt_rtx_fn;
+	hrtimer_init(&ts->delack_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ts->delack_timer.function = tcpalt_delack_fn;
+	hrtimer_init(&ts->keepalive_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ts->keepalive_timer.function = tcpalt_keepalive_fn;
+}

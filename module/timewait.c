@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TIME-WAIT (RFC 9293 3.6, DESIGN D4): when a connection enters TIME-WAIT its socket is
+ * freed and a small entry takes its place in the established table for 2MSL.  The entry
+ * re-ACKs a retransmitted FIN and restarts 2MSL (RFC 9293 3.10.7.4), ignores RST (RFC 1337),
+ * and yields to a new SYN whose sequence number is above the old connection's (RFC 1122
+ * 4.2.2.13; without timestamps this is the rule Linux applies too).
+ *
+ * References: the armed hrtimer holds one, the table another, each lookup one more.  Exactly
+ * one of the timer callback, tcpalt_tw_kill() and tcpalt_tw_purge() drops the timer's.
+ */
+#include <linux/slab.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "seq.h"
+#include "tcpalt.h"
+
+/**
+ * tcpalt_tw_put() - drop a reference; the last one frees the entry after a grace period.
+ * @tw: the entry
+ */
+void tcpalt_tw_put(struct tcpalt_tw *tw)
+{
+	if (refcount_dec_and_test(&tw->refcnt))
+		kfree_rcu(tw, rcu);
+}
+
+static void tcpalt_tw_unlink(struct tcpalt_tw *tw)
+{
+	tcpalt_unhash(&tw->h);
+	tcpalt_all_del(&tw->h);
+}
+
+static enum hrtimer_restart tcpalt_tw_timer_fn(struct hrtimer *t)
+{
+	struct tcpalt_tw *tw = container_of(t, struct tcpalt_tw, timer);
+
+	tcpalt_tw_unlink(tw);
+	tcpalt_tw_put(tw);
+	return HRTIMER_NORESTART;
+}
+
+static u64 tcpalt_tw_len_ns(struct net *net)
+{
+	return 2ULL * tcpalt_pernet(net)->msl_ms * NSEC_PER_MSEC;
+}
+
+/**
+ * tcpalt_time_wait() - enter TIME-WAIT: replace @sk by a TIME-WAIT entry and end @sk.
+ * @sk: the socket, just past the peer's FIN and with its own FIN acknowledged or not yet
+ *      (CLOSING/FIN-WAIT-2 paths); must be locked by the caller
+ */
+void tcpalt_time_wait(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct net *net = sock_net(sk);
+	struct tcpalt_tw *tw;
+
+	tcpalt_set_state(sk, TCP_TIME_WAIT);
+	tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
+	if (tw) {
+		tw->h = ts->h;
+		tw->h.kind = TCPALT_KIND_TW;
+		tw->h.hashed = 0;
+		INIT_LIST_HEAD(&tw->h.all);
+		refcount_set(&tw->refcnt, 1);	/* the timer's */
+		tw->snd_nxt = ts->snd_nxt;
+		tw->rcv_nxt = ts->rcv_nxt;
+		tw->rcv_wnd = ts->rcv_wnd;
+		hrtimer_init(&tw->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+		tw->timer.function = tcpalt_tw_timer_fn;
+		tcpalt_all_add(&tw->h);
+		hrtimer_start(&tw->timer, ns_to_ktime(tcpalt_tw_len_ns(net)),
+			      HRTIMER_MODE_REL_SOFT);
+		if (ts->h.hashed == 'e')
+			tcpalt_ehash_replace(&ts->h, &tw->h);
+	}
+	/* Without memory for the entry the connection just ends, as Linux does. */
+	tcpalt_done(sk);
+}
+
+/**
+ * tcpalt_tw_kill() - end a TIME-WAIT entry now (a new SYN took its 4-tuple).
+ * @tw: the entry; the caller holds a reference
+ *
+ * Return: true if this call ended it, false if its timer was already firing.
+ */
+bool tcpalt_tw_kill(struct tcpalt_tw *tw)
+{
+	if (hrtimer_try_to_cancel(&tw->timer) != 1)
+		return false;
+	tcpalt_tw_unlink(tw);
+	tcpalt_tw_put(tw);
+	return true;
+}
+
+/**
+ * tcpalt_tw_rcv() - a segment for a connection in TIME-WAIT (RFC 9293 3.10.7.4).
+ * @tw: the entry; the caller holds a reference
+ * @skb: the validated segment; consumed
+ */
+void tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb)
+{
+	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	struct net *net = tw->h.net;
+
+	if (cb->flags & TCPALT_RST) {
+		/* RFC 1337: TIME-WAIT assassination hazards; stay. */
+		tcpalt_mib_inc(net, TCPALT_MIB_TWRSTIGNORED);
+		goto drop;
+	}
+	if ((cb->flags & (TCPALT_SYN | TCPALT_ACK)) == TCPALT_SYN &&
+	    tcpalt_seq_after(cb->seq, tw->rcv_nxt) && tcpalt_tw_kill(tw)) {
+		tcpalt_mib_inc(net, TCPALT_MIB_TWRECYCLED);
+		tcpalt_deliver_syn(net, skb);
+		return;
+	}
+	if ((cb->flags & TCPALT_FIN) && cb->end_seq == tw->rcv_nxt) {
+		/* The peer did not get our ACK of its FIN: ACK again, restart 2MSL. */
+		tcpalt_mib_inc(net, TCPALT_MIB_TWREACKS);
+		if (hrtimer_try_to_cancel(&tw->timer) == 1)
+			hrtimer_start(&tw->timer, ns_to_ktime(tcpalt_tw_len_ns(net)),
+				      HRTIMER_MODE_REL_SOFT);
+		tcpalt_send_reply(net, skb, tw->snd_nxt, tw->rcv_nxt, TCPALT_ACK, tw->rcv_wnd);
+		goto drop;
+	}
+	/* Anything else that is not an old duplicate ACK gets an ACK (3.10.7.4 first). */
+	if (cb->end_seq != cb->seq || (cb->flags & TCPALT_SYN))
+		tcpalt_send_reply(net, skb, tw->snd_nxt, tw->rcv_nxt, TCPALT_ACK, tw->rcv_wnd);
+drop:
+	kfree_skb(skb);
+}
+
+/**
+ * tcpalt_tw_ms_left() - milliseconds until the entry's 2MSL ends.
+ * @tw: the entry
+ *
+ * Return: the time left, 0 if it is ending.
+ */
+s64 tcpalt_tw_ms_left(struct tcpalt_tw *tw)
+{
+	s64 ms = ktime_to_ms(hrtimer_get_remaining(&tw->timer));
+
+	return ms > 0 ? ms : 0;
+}
+
+/**
+ * tcpalt_tw_purge() - end every TIME-WAIT entry of @net (namespace exit), or of every
+ * namespace (@net NULL: module unload).  Process context.
+ * @net: namespace, or NULL
+ */
+void tcpalt_tw_purge(struct net *net)
+{
+	struct tcpalt_hnode *h;
+	struct tcpalt_tw *tw;
+
+	for (;;) {
+		tw = NULL;
+		spin_lock_bh(&tcpalt_all_lock);
+		list_for_each_entry(h, &tcpalt_all, all) {
+			if (h->kind == TCPALT_KIND_TW && (!net || net_eq(h->net, net))) {
+				tw = container_of(h, struct tcpalt_tw, h);
+				refcount_inc(&tw->refcnt);
+				break;
+			}
+		}
+		spin_unlock_bh(&tcpalt_all_lock);
+		if (!tw)
+			return;
+		if (hrtimer_cancel(&tw->timer)) {
+			tcpalt_tw_unlink(tw);
+			tcpalt_tw_put(tw);
+		} else {
+			tcpalt_tw_unlink(tw);	/* the callback ran; make sure it is off the list */
+		}
+		tcpalt_tw_put(tw);
+	}
+}
