@@ -3,10 +3,7 @@
 . /tests/common.sh
 insmod /lib/modules/tcpalt.ko || exit 1
 echo "== tcpalt loaded as protocol family $(cat /sys/module/tcpalt/parameters/family)"
-if [ -x /tests/bin/tcpalt-demo ]; then
-	/tests/bin/tcpalt-demo
-else
-	echo "== cat /proc/tcpalt/connections"
-	cat /proc/tcpalt/connections
-fi
+tcpalt-demo
+status=$?
 rmmod tcpalt
+exit $status
