@@ -106,6 +106,8 @@ static int tcpalt_listen(struct socket *sock, int backlog)
 	err = tcpalt_lhash_insert(sk);
 	if (err)
 		goto out;
+	if (list_empty(&ts->h.all))
+		tcpalt_all_add(&ts->h);
 	tcpalt_set_state(sk, TCP_LISTEN);
 out:
 	release_sock(sk);
@@ -136,7 +138,7 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 	if (!inet->inet_saddr)
 		inet->inet_saddr = fl4->saddr;
 	inet->inet_rcv_saddr = inet->inet_saddr;
-	inet->inet_daddr = sin->sin_addr.s_addr;
+	inet->inet_daddr = fl4->daddr;	/* 0.0.0.0 routes to the loopback, as in TCP */
 	inet->inet_dport = sin->sin_port;
 	sk_setup_caps(sk, &rt->dst);
 
@@ -163,6 +165,8 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 	atomic_set(&inet->inet_id, get_random_u16());
 	ts->iss = tcpalt_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
 			     inet->inet_dport);
+	if (list_empty(&ts->h.all))
+		tcpalt_all_add(&ts->h);
 	tcpalt_set_state(sk, TCP_SYN_SENT);
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ACTIVEOPENS);
 	err = tcpalt_send_syn(sk);
@@ -183,6 +187,8 @@ fail:
 	return err;
 }
 
+static void tcpalt_close_listener(struct sock *sk);
+
 /* What tcp_disconnect() does for connect(AF_UNSPEC) and shutdown() of a listener/SYN-SENT. */
 static int tcpalt_disconnect(struct sock *sk)
 {
@@ -190,8 +196,12 @@ static int tcpalt_disconnect(struct sock *sk)
 
 	if (old == TCP_CLOSE)
 		return 0;
-	if (old != TCP_LISTEN && old != TCP_SYN_SENT)
+	if (old == TCP_LISTEN) {
+		tcpalt_close_listener(sk);
+		tcpalt_port_unlisten(sk);
+	} else if (old != TCP_SYN_SENT) {
 		tcpalt_send_active_reset(sk, GFP_KERNEL);
+	}
 	tcpalt_done(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
 	sk->sk_shutdown = 0;
@@ -560,7 +570,8 @@ static void tcpalt_close(struct sock *sk, long timeout)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (sk->sk_state == TCP_LISTEN) {
 		tcpalt_close_listener(sk);
-		tcpalt_set_state(sk, TCP_CLOSE);
+		tcpalt_done(sk);
+		tcpalt_port_unlisten(sk);
 		tcpalt_port_release(sk);
 		goto orphan;
 	}
@@ -588,10 +599,8 @@ orphan:
 	sock_orphan(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2)
 		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
-	if (sk->sk_state == TCP_CLOSE) {
+	if (sk->sk_state == TCP_CLOSE)
 		tcpalt_port_release(sk);
-		tcpalt_all_del(&tcpalt_sk(sk)->h);
-	}
 	release_sock(sk);
 }
 

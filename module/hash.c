@@ -14,6 +14,7 @@
  * TCP picked for the shadow, so it never collides.
  */
 #include <linux/jhash.h>
+#include <linux/preempt.h>
 #include <linux/module.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -294,6 +295,67 @@ struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 }
 
 /**
+ * struct tcpalt_port - a reservation in the shared port space: a kernel TCP socket bound to
+ * the port (listening while a tcpalt listener is), shared by the socket that bound it, the
+ * children of a listener and the TIME-WAIT entries that follow them.
+ * @ref: holders
+ * @sock: the kernel TCP socket
+ * @work: releases @sock from process context when the last holder is in softirq
+ */
+struct tcpalt_port {
+	refcount_t ref;
+	struct socket *sock;
+	struct work_struct work;
+};
+
+static void tcpalt_port_free_fn(struct work_struct *work)
+{
+	struct tcpalt_port *port = container_of(work, struct tcpalt_port, work);
+
+	sock_release(port->sock);
+	kfree(port);
+}
+
+/**
+ * tcpalt_port_get() - take a reference on a reservation.
+ * @port: the reservation, or NULL
+ *
+ * Return: @port.
+ */
+struct tcpalt_port *tcpalt_port_get(struct tcpalt_port *port)
+{
+	if (port)
+		refcount_inc(&port->ref);
+	return port;
+}
+
+/**
+ * tcpalt_port_put() - drop a reference; the last one gives the port back.  From softirq the
+ * release goes to a worker; tcpalt_port_flush() waits for those.
+ * @port: the reservation, or NULL
+ */
+void tcpalt_port_put(struct tcpalt_port *port)
+{
+	if (!port || !refcount_dec_and_test(&port->ref))
+		return;
+	if (in_task() && !in_atomic() && !irqs_disabled()) {
+		tcpalt_port_free_fn(&port->work);
+		return;
+	}
+	INIT_WORK(&port->work, tcpalt_port_free_fn);
+	queue_work(tcpalt_release_wq, &port->work);
+}
+
+/**
+ * tcpalt_port_flush() - wait until every deferred release is done (namespace exit: the
+ * kernel sockets must go before the namespace does).
+ */
+void tcpalt_port_flush(void)
+{
+	flush_workqueue(tcpalt_release_wq);
+}
+
+/**
  * tcpalt_port_reserve() - take @addr:@port (0: an ephemeral port) in the shared port space.
  * @sk: the tcpalt socket; process context, socket locked
  * @addr: local address (may be INADDR_ANY)
@@ -310,12 +372,18 @@ int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
 		.sin_addr.s_addr = addr,
 		.sin_port = port,
 	};
+	struct tcpalt_port *p;
 	struct socket *sh;
 	int err;
 
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOBUFS;
 	err = sock_create_kern(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP, &sh);
-	if (err)
+	if (err) {
+		kfree(p);
 		return err;
+	}
 	sh->sk->sk_reuse = sk->sk_reuse;
 	sh->sk->sk_reuseport = sk->sk_reuseport;
 	sh->sk->sk_bound_dev_if = sk->sk_bound_dev_if;
@@ -324,9 +392,12 @@ int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
 	err = kernel_bind(sh, (struct sockaddr *)&sin, sizeof(sin));
 	if (err) {
 		sock_release(sh);
+		kfree(p);
 		return err;
 	}
-	ts->shadow = sh;
+	refcount_set(&p->ref, 1);
+	p->sock = sh;
+	ts->port = p;
 	inet_sk(sk)->inet_num = inet_sk(sh->sk)->inet_num;
 	inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
 	return 0;
@@ -342,45 +413,30 @@ int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
  */
 int tcpalt_port_listen(struct sock *sk, int backlog)
 {
-	return kernel_listen(tcpalt_sk(sk)->shadow, backlog);
-}
-
-struct tcpalt_release_work {
-	struct work_struct work;
-	struct socket *sock;
-	struct net *net;
-};
-
-static void tcpalt_release_fn(struct work_struct *work)
-{
-	struct tcpalt_release_work *rw = container_of(work, struct tcpalt_release_work, work);
-
-	sock_release(rw->sock);
-	put_net(rw->net);
-	kfree(rw);
+	return kernel_listen(tcpalt_sk(sk)->port->sock, backlog);
 }
 
 /**
- * tcpalt_port_release() - give the port back to the shared space.
- * @sk: the tcpalt socket; any context (the release is deferred to a worker outside process
- *      context, holding the namespace until it is done)
+ * tcpalt_port_unlisten() - the tcpalt listener stopped: stop the kernel listener too, keeping
+ * the port bound for the children and TIME-WAIT entries that still hold it.
+ * @sk: the tcpalt socket; process context
+ */
+void tcpalt_port_unlisten(struct sock *sk)
+{
+	struct tcpalt_port *p = tcpalt_sk(sk)->port;
+
+	if (p && p->sock->sk->sk_state == TCP_LISTEN)
+		kernel_sock_shutdown(p->sock, SHUT_RDWR);
+}
+
+/**
+ * tcpalt_port_release() - @sk gives up its reference on its reservation.
+ * @sk: the tcpalt socket; any context
  */
 void tcpalt_port_release(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct socket *sh = ts->shadow;
-	struct tcpalt_release_work *rw;
 
-	if (!sh)
-		return;
-	ts->shadow = NULL;
-	if (in_task() && !in_atomic() && !irqs_disabled()) {
-		sock_release(sh);
-		return;
-	}
-	rw = kmalloc(sizeof(*rw), GFP_ATOMIC | __GFP_NOFAIL);
-	INIT_WORK(&rw->work, tcpalt_release_fn);
-	rw->sock = sh;
-	rw->net = get_net(sock_net(sk));
-	queue_work(tcpalt_release_wq, &rw->work);
+	tcpalt_port_put(ts->port);
+	ts->port = NULL;
 }

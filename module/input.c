@@ -106,6 +106,12 @@ static void tcpalt_established(struct sock *sk)
 	struct sock *parent = ts->parent;
 
 	tcpalt_set_state(sk, TCP_ESTABLISHED);
+	/* A send buffer for the window we may fill, as tcp_sndbuf_expand(). */
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
+		WRITE_ONCE(sk->sk_sndbuf,
+			   clamp_t(int, 2 * TCPALT_INIT_CWND * (ts->mss + 1024) +
+				   2 * TCPALT_MAX_WINDOW, sk->sk_sndbuf,
+				   READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2])));
 	ts->syn_retries = 0;
 	ts->backoff = 0;
 	ts->lrcvtime = jiffies;
@@ -170,6 +176,7 @@ static void tcpalt_conn_request(struct sock *sk, struct sk_buff *skb)
 	cts->keepintvl = pts->keepintvl;
 	cts->keepcnt = pts->keepcnt;
 	cts->user_mss = pts->user_mss;
+	cts->port = tcpalt_port_get(pts->port);
 
 	inet_sk(child)->inet_saddr = iph->daddr;
 	inet_sk(child)->inet_rcv_saddr = iph->daddr;

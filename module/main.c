@@ -61,6 +61,7 @@ static void __net_exit tcpalt_net_exit(struct net *net)
 
 	tcpalt_input_exit(net);
 	tcpalt_tw_purge(net);
+	tcpalt_port_flush();
 	tcpalt_sysctl_net_exit(net);
 	free_percpu(tn->mib);
 	tn->mib = NULL;

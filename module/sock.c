@@ -86,6 +86,9 @@ void tcpalt_sock_init(struct sock *sk)
 	ts->keepintvl = 75;
 	ts->keepcnt = 9;
 	tcpalt_timers_init(sk);
+	/* Linux TCP's defaults: net.ipv4.tcp_rmem[1] / tcp_wmem[1]. */
+	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
+	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
 	tcpalt_all_add(&ts->h);
 }
 
@@ -133,12 +136,12 @@ void tcpalt_done(struct sock *sk)
 	if (ts->parent)
 		tcpalt_child_unlink(sk);
 	tcpalt_unhash(&ts->h);
-	if (!sock_flag(sk, SOCK_DEAD)) {
+	/* The row goes with the connection, as a closed socket leaves /proc/net/tcp. */
+	tcpalt_all_del(&ts->h);
+	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
-	} else {
+	else
 		tcpalt_port_release(sk);
-		tcpalt_all_del(&ts->h);	/* an orphan's row goes with its connection */
-	}
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 #include <linux/bug.h>
 #include <linux/kernel.h>
+#include <net/sock.h>
 
 #include "tcpalt.h"
 
@@ -98,4 +99,5 @@ void tcpalt_set_state(struct sock *sk, int state)
 	WARN_ONCE(!tcpalt_state_transition_ok(old, state), "tcpalt: illegal transition %s -> %s\n",
 		  tcpalt_state_name(old), tcpalt_state_name(state));
 	inet_sk_set_state(sk, state);
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ENTER_STATE + state);
 }

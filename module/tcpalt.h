@@ -149,9 +149,11 @@ enum tcpalt_rtx_kind {
  * @accept_node: link in the parent's @syn_queue or @accept_queue (child; parent's accept_lock)
  * @queued: which of the parent's queues holds this child: 0 none, 1 SYN, 2 accept
  * @parent: listener that created this child and holds it in a queue (parent's accept_lock)
- * @shadow: kernel TCP socket that reserves the local port in the shared port space
+ * @port: reservation of the local port in the space shared with the kernel TCP (hash.c)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
+struct tcpalt_port;
+
 struct tcpalt_sock {
 	struct inet_sock inet;
 	struct tcpalt_hnode h;
@@ -206,7 +208,7 @@ struct tcpalt_sock {
 	u8 queued;
 	struct sock *parent;
 
-	struct socket *shadow;
+	struct tcpalt_port *port;
 	int stored_opts[9];
 };
 
@@ -251,6 +253,7 @@ struct tcpalt_skb_cb {
  * @snd_nxt: our sequence number after our FIN
  * @rcv_nxt: next sequence number expected (after the peer's FIN)
  * @rcv_wnd: window we advertise
+ * @port: the connection's port reservation, held until 2MSL ends
  * @rcu: deferred free
  */
 struct tcpalt_tw {
@@ -261,6 +264,7 @@ struct tcpalt_tw {
 	u32 snd_nxt;
 	u32 rcv_nxt;
 	u32 rcv_wnd;
+	struct tcpalt_port *port;
 	struct rcu_head rcu;
 };
 
@@ -320,6 +324,10 @@ struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port);
 void tcpalt_port_release(struct sock *sk);
 int tcpalt_port_listen(struct sock *sk, int backlog);
+void tcpalt_port_unlisten(struct sock *sk);
+struct tcpalt_port *tcpalt_port_get(struct tcpalt_port *port);
+void tcpalt_port_put(struct tcpalt_port *port);
+void tcpalt_port_flush(void);
 
 /* input.c */
 int tcpalt_input_init(struct net *net);

@@ -30,6 +30,7 @@ static void tcpalt_tw_unlink(struct tcpalt_tw *tw)
 {
 	tcpalt_unhash(&tw->h);
 	tcpalt_all_del(&tw->h);
+	tcpalt_port_put(xchg(&tw->port, NULL));
 }
 
 static enum hrtimer_restart tcpalt_tw_timer_fn(struct hrtimer *t)
@@ -68,6 +69,8 @@ void tcpalt_time_wait(struct sock *sk)
 		tw->snd_nxt = ts->snd_nxt;
 		tw->rcv_nxt = ts->rcv_nxt;
 		tw->rcv_wnd = ts->rcv_wnd;
+		tw->port = ts->port;	/* the port stays taken for 2MSL */
+		ts->port = NULL;
 		hrtimer_init(&tw->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
 		tw->timer.function = tcpalt_tw_timer_fn;
 		tcpalt_all_add(&tw->h);
