@@ -599,8 +599,10 @@ orphan:
 	sock_orphan(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2)
 		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
-	if (sk->sk_state == TCP_CLOSE)
+	if (sk->sk_state == TCP_CLOSE) {
 		tcpalt_port_release(sk);
+		tcpalt_all_del(&tcpalt_sk(sk)->h);
+	}
 	release_sock(sk);
 }
 
@@ -642,6 +644,7 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 		size_t chunk;
+		bool linear;
 
 		if (skb && ts->send_head && !(TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) &&
 		    !skb_is_nonlinear(skb) && skb_tailroom(skb) && skb->len < ts->mss &&
@@ -663,7 +666,8 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				continue;
 			}
 			chunk = min_t(size_t, msg_data_left(msg), ts->mss);
-			if (chunk <= 2048 || ts->mss <= 4096)
+			linear = chunk <= 2048 || ts->mss <= 4096;
+			if (linear)
 				skb = alloc_skb(TCPALT_MAX_HEADER + min_t(size_t, ts->mss, 4096),
 						sk->sk_allocation);
 			else
@@ -675,8 +679,8 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				goto error;
 			}
 			skb_reserve(skb, TCPALT_MAX_HEADER);
-			chunk = min_t(size_t, chunk, skb_tailroom(skb) ? : chunk);
-			if (skb_tailroom(skb)) {
+			if (linear) {
+				chunk = min_t(size_t, chunk, skb_tailroom(skb));
 				if (!copy_from_iter_full(skb_put(skb, chunk), chunk,
 							 &msg->msg_iter)) {
 					kfree_skb(skb);

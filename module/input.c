@@ -491,6 +491,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		cb->seq++;	/* old SYN: process the rest (its ACK) */
+		cb->flags &= ~TCPALT_SYN;
 		len--;
 	}
 

@@ -366,14 +366,17 @@ static int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!buff)
 		return -ENOMEM;
 	skb_reserve(buff, TCPALT_MAX_HEADER);
+	sk_wmem_queued_add(sk, buff->truesize);
 	skb_split(skb, buff, len);
+	/* The paged bytes that moved take their share of the memory with them. */
+	buff->truesize += buff->data_len;
+	skb->truesize -= buff->data_len;
 	memset(TCPALT_SKB_CB(buff), 0, sizeof(struct tcpalt_skb_cb));
 	TCPALT_SKB_CB(buff)->seq = cb->seq + len;
 	TCPALT_SKB_CB(buff)->end_seq = cb->end_seq;
 	TCPALT_SKB_CB(buff)->flags = cb->flags;
 	cb->flags &= ~(TCPALT_FIN | TCPALT_PSH);
 	cb->end_seq = cb->seq + len;
-	sk_wmem_queued_add(sk, buff->truesize);
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
 	return 0;
 }

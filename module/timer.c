@@ -112,6 +112,12 @@ void tcpalt_reset_keepalive(struct sock *sk)
 		tcpalt_timer_stop(sk, &ts->keepalive_timer);
 }
 
+/* Retransmissions before giving up: R2, or Linux's 8 for an orphan (tcp_orphan_retries). */
+static unsigned int tcpalt_max_retries(struct sock *sk)
+{
+	return sock_flag(sk, SOCK_DEAD) ? 8 : TCPALT_RETRIES2;
+}
+
 /* RFC 6298 5.4-5.7 on expiry; SYN/SYN-ACK limits; zero-window probes (RFC 9293 3.8.6.1). */
 static void tcpalt_rtx_timeout(struct sock *sk)
 {
@@ -127,7 +133,7 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 			tcpalt_push(sk);
 			return;
 		}
-		if (++ts->probes_out > TCPALT_RETRIES2) {
+		if (++ts->probes_out > tcpalt_max_retries(sk)) {
 			tcpalt_send_active_reset(sk, GFP_ATOMIC);
 			tcpalt_reset(sk, ETIMEDOUT);
 			return;
@@ -150,7 +156,7 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 	}
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		ts->syn_retries++;
-	} else if (++ts->retries > TCPALT_RETRIES2) {
+	} else if (++ts->retries > tcpalt_max_retries(sk)) {
 		tcpalt_send_active_reset(sk, GFP_ATOMIC);
 		tcpalt_reset(sk, ETIMEDOUT);
 		return;

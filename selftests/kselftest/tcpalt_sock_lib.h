@@ -48,6 +48,13 @@ static inline int sl_netns_lo_up(void)
 
 	if (unshare(CLONE_NEWNET))
 		return -errno;
+	/* Orphans in FIN-WAIT-2 end within a second, so the module can be unloaded after. */
+	fd = open(TCPALT_SYSCTL_DIR "/fin_timeout_ms", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1000", 4) != 4)
+			ret = -errno;
+		close(fd);
+	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -15,10 +15,20 @@ for t in /tests/bin/*; do
 	[ -x "$t" ] && run_program "$(basename "$t")" "$t"
 done
 echo "TCPALT-PROGRAM-BEGIN unload"
+# Sockets pin the module: give orphans still closing (FIN-WAIT, LAST-ACK) time to finish.
+i=0
+while [ "$(cat /sys/module/tcpalt/refcnt)" != 0 ] && [ $i -lt 150 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+echo "# waited $((i / 2)) s for the last sockets"
 if rmmod tcpalt; then
 	echo "ok 1 rmmod tcpalt"
 else
 	echo "not ok 1 rmmod tcpalt"
+	echo "# what still holds the module:"
+	sed 's/^/# /' /proc/tcpalt/connections
+	sed 's/^/# /' /proc/tcpalt/stats
 fi
 echo "TCPALT-PROGRAM-END unload rc=0"
 kmemleak_scan
