@@ -70,15 +70,16 @@ static void tcpalt_reply_rst(struct net *net, struct sk_buff *skb)
 		tcpalt_send_reply(net, skb, 0, cb->end_seq, TCPALT_RST | TCPALT_ACK, 0);
 }
 
-/* The MSS option of a SYN, or RFC 9293 3.7.1's default. */
-static u16 tcpalt_peer_mss(struct sk_buff *skb)
+/* The options of a SYN; malformed ones count as absent. */
+static void tcpalt_syn_options(struct sock *sk, struct sk_buff *skb, struct tcpalt_opts *o)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
-	u16 mss = TCPALT_DEFAULT_MSS;
 
-	if (tcpalt_parse_mss((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), &mss) <= 0)
-		return TCPALT_DEFAULT_MSS;
-	return max_t(u16, mss, TCP_MIN_MSS);
+	if (tcpalt_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), o)) {
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_MALFORMED);
+		o->mss = 0;
+		o->wscale = -1;
+	}
 }
 
 /* Learn the peer's initial sequence number, MSS and window from its SYN. */
@@ -86,12 +87,21 @@ static void tcpalt_rcv_syn(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	struct tcpalt_opts o;
 
+	tcpalt_syn_options(sk, skb, &o);
 	ts->irs = cb->seq;
 	ts->rcv_nxt = cb->seq + 1;
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
-	ts->mss = min(tcpalt_peer_mss(skb), ts->adv_mss ? : tcpalt_route_mss(sk));
+	/* RFC 9293 3.7.1: 536 without the option. */
+	ts->mss = min_t(u16, max_t(u16, o.mss ? : TCPALT_DEFAULT_MSS, TCP_MIN_MSS),
+			ts->adv_mss ? : tcpalt_route_mss(sk));
+	/* RFC 7323 2.2: scaling is on only when both SYNs carried the option. */
+	ts->wscale_ok = o.wscale >= 0;
+	ts->snd_wscale = ts->wscale_ok ? o.wscale : 0;
+	if (!ts->wscale_ok)
+		ts->rcv_wscale = 0;
 	ts->cwnd = TCPALT_INIT_CWND * ts->mss;
 	ts->snd_wnd = cb->win;
 	ts->max_window = cb->win;
@@ -112,6 +122,11 @@ static void tcpalt_established(struct sock *sk)
 			   clamp_t(int, 2 * TCPALT_INIT_CWND * (ts->mss + 1024) +
 				   2 * TCPALT_MAX_WINDOW, sk->sk_sndbuf,
 				   READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2])));
+	/* And a receive buffer for a few segments of scaled window (no DRS autotuning yet). */
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) && ts->wscale_ok)
+		WRITE_ONCE(sk->sk_rcvbuf,
+			   clamp_t(int, 16 * (ts->adv_mss + 1024), sk->sk_rcvbuf,
+				   READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2])));
 	ts->syn_retries = 0;
 	ts->backoff = 0;
 	ts->lrcvtime = jiffies;
@@ -177,6 +192,7 @@ static void tcpalt_conn_request(struct sock *sk, struct sk_buff *skb)
 	cts->keepcnt = pts->keepcnt;
 	cts->user_mss = pts->user_mss;
 	cts->port = tcpalt_port_get(pts->port);
+	cts->rcv_wscale = tcpalt_pick_wscale(child);
 
 	inet_sk(child)->inet_saddr = iph->daddr;
 	inet_sk(child)->inet_rcv_saddr = iph->daddr;
@@ -306,7 +322,7 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 	/* Window update, RFC 9293 3.10.7.4 (SND.WL1/SND.WL2). */
 	if (tcpalt_seq_before(ts->snd_wl1, cb->seq) ||
 	    (ts->snd_wl1 == cb->seq && tcpalt_seq_geq(ack, ts->snd_wl2))) {
-		ts->snd_wnd = cb->win;
+		ts->snd_wnd = cb->win << ts->snd_wscale;
 		ts->snd_wl1 = cb->seq;
 		ts->snd_wl2 = ack;
 		ts->max_window = max(ts->max_window, ts->snd_wnd);
@@ -497,7 +513,9 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/* First: sequence number (RFC 9293 3.10.7.4 table, RFC 5961 for RST). */
 	if (!tcpalt_seq_acceptable(cb->seq, len, ts->rcv_nxt, ts->rcv_wnd) &&
-	    !(len == 0 && cb->seq == ts->rcv_nxt)) {
+	    !(cb->seq == ts->rcv_nxt && cb->end_seq - cb->seq == !!(cb->flags & TCPALT_FIN) &&
+	      !tcpalt_seg_datalen(skb))) {
+		/* (a bare FIN at RCV.NXT is taken even at a zero window, as Linux does) */
 		tcpalt_mib_inc(net, TCPALT_MIB_OUTOFWINDOW);
 		if (!(cb->flags & TCPALT_RST))
 			tcpalt_send_ack(sk);
@@ -541,7 +559,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		ts->snd_una = cb->ack_seq;
 		tcpalt_clean_rtx_queue(sk, ts->snd_una);
-		ts->snd_wnd = cb->win;
+		ts->snd_wnd = cb->win << ts->snd_wscale;
 		ts->snd_wl1 = cb->seq;
 		ts->snd_wl2 = cb->ack_seq;
 		tcpalt_rearm_rtx(sk);

@@ -4,6 +4,7 @@
  * secretkey), with M a clock ticking every 64 ns (as Linux's secure_tcp_seq) and F a keyed
  * SipHash with a key of the module's own, drawn at load.
  */
+#include <kunit/visibility.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
@@ -39,3 +40,4 @@ u32 tcpalt_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 
 	return hash + (u32)(ktime_get_real_ns() >> 6);
 }
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_isn);

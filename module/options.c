@@ -1,25 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TCP option parsing, RFC 9293 3.2.  Only MSS is used so far; every other option is skipped
- * by its length.  Pure logic: tested by options_test.c.
+ * TCP option parsing, RFC 9293 3.2: MSS, and window scale (RFC 7323 2); every other option is
+ * skipped by its length.  Pure logic: tested by options_test.c.
  */
+#include <kunit/visibility.h>
 #include <linux/errno.h>
+#include <linux/minmax.h>
 
 #include "options.h"
 
 /**
- * tcpalt_parse_mss() - find the MSS option in a TCP header's option bytes.
+ * tcpalt_parse_options() - read the MSS and window scale options of a TCP header.
  * @opt: first option byte (just after the fixed 20-byte header)
  * @len: number of option bytes (data offset * 4 - 20)
- * @mss: set to the option's value when one is found
+ * @o: filled in: mss 0 and wscale -1 for options that are absent
  *
- * Return: 1 if an MSS option was found, 0 if none, -EINVAL if the options are malformed
- * (an option running past the header, a length below 2, an MSS option of the wrong length).
+ * Return: 0, or -EINVAL if the options are malformed (an option running past the header, a
+ * length below 2, an MSS or window scale option of the wrong length).
  */
-int tcpalt_parse_mss(const u8 *opt, int len, u16 *mss)
+int tcpalt_parse_options(const u8 *opt, int len, struct tcpalt_opts *o)
 {
-	int found = 0;
-
+	o->mss = 0;
+	o->wscale = -1;
 	while (len > 0) {
 		u8 kind = opt[0];
 		u8 olen;
@@ -39,11 +41,16 @@ int tcpalt_parse_mss(const u8 *opt, int len, u16 *mss)
 		if (kind == TCPALT_OPT_MSS) {
 			if (olen != TCPALT_OPTLEN_MSS)
 				return -EINVAL;
-			*mss = (opt[2] << 8) | opt[3];
-			found = 1;
+			o->mss = (opt[2] << 8) | opt[3];
+		} else if (kind == TCPALT_OPT_WSCALE) {
+			if (olen != TCPALT_OPTLEN_WSCALE)
+				return -EINVAL;
+			/* RFC 7323 2.3: a shift above 14 is used as 14. */
+			o->wscale = min_t(u8, opt[2], TCPALT_MAX_WSCALE);
 		}
 		opt += olen;
 		len -= olen;
 	}
-	return found;
+	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_parse_options);

@@ -9,7 +9,20 @@
 #define TCPALT_OPT_NOP		1
 #define TCPALT_OPT_MSS		2
 #define TCPALT_OPTLEN_MSS	4
+#define TCPALT_OPT_WSCALE	3
+#define TCPALT_OPTLEN_WSCALE	3
+#define TCPALT_MAX_WSCALE	14	/* RFC 7323 2.3 */
 
-int tcpalt_parse_mss(const u8 *opt, int len, u16 *mss);
+/**
+ * struct tcpalt_opts - what a SYN's options say.
+ * @mss: MSS option value, 0 when absent
+ * @wscale: window scale shift (at most 14), -1 when absent
+ */
+struct tcpalt_opts {
+	u16 mss;
+	s8 wscale;
+};
+
+int tcpalt_parse_options(const u8 *opt, int len, struct tcpalt_opts *o);
 
 #endif /* _TCPALT_OPTIONS_H */

@@ -42,19 +42,38 @@ u16 tcpalt_route_mss(struct sock *sk)
  * right edge already announced to the left.
  * Return: the window in bytes.
  */
-u16 tcpalt_select_window(struct sock *sk)
+u32 tcpalt_select_window(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
 	u32 win = space > 0 ? space / 2 : 0;
 	u32 cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
 
-	win = min(win, TCPALT_MAX_WINDOW);
-	if (win > ts->adv_mss && win < TCPALT_MAX_WINDOW)
+	win = min(win, TCPALT_MAX_WINDOW << ts->rcv_wscale);
+	if (win > ts->adv_mss && win < (TCPALT_MAX_WINDOW << ts->rcv_wscale))
 		win = rounddown(win, ts->adv_mss);
 	if ((s32)cur > 0 && win < cur)
 		win = cur;
-	return win;
+	/* What the scaled field can say, rounded up so the right edge never moves left. */
+	return round_up(win, 1U << ts->rcv_wscale);
+}
+
+/**
+ * tcpalt_pick_wscale() - our window scale shift: enough for the largest receive buffer
+ * (net.ipv4.tcp_rmem[2]), as Linux chooses it.
+ * @sk: the socket
+ *
+ * Return: the shift, 0..14.
+ */
+u8 tcpalt_pick_wscale(struct sock *sk)
+{
+	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf),
+			  READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+	u8 ws = 0;
+
+	while (ws < TCPALT_MAX_WSCALE && (TCPALT_MAX_WINDOW << ws) < space)
+		ws++;
+	return ws;
 }
 
 /*
@@ -65,9 +84,11 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
-	int optlen = (flags & TCPALT_SYN) ? TCPOLEN_MSS : 0;
+	bool syn = flags & TCPALT_SYN;
+	bool ws = syn && (!(flags & TCPALT_ACK) || ts->wscale_ok);
+	int optlen = (syn ? TCPALT_OPTLEN_MSS : 0) + (ws ? 4 : 0);
 	struct tcphdr *th;
-	u16 win;
+	u32 win;
 	int err;
 
 	th = skb_push(skb, sizeof(*th) + optlen);
@@ -80,19 +101,26 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	tcp_flag_byte(th) = flags;
 	if (flags & TCPALT_ACK)
 		th->ack_seq = htonl(ts->rcv_nxt);
-	win = (flags & TCPALT_SYN) ? min_t(u32, tcpalt_select_window(sk), TCPALT_MAX_WINDOW) :
-				     tcpalt_select_window(sk);
+	/* RFC 7323 2.2: the window field of a SYN is never scaled. */
+	win = tcpalt_select_window(sk);
+	win = syn ? min(win, TCPALT_MAX_WINDOW) : min(win >> ts->rcv_wscale, TCPALT_MAX_WINDOW);
 	if (!(flags & TCPALT_RST)) {
-		ts->rcv_wnd = win;
+		ts->rcv_wnd = syn ? win : win << ts->rcv_wscale;
 		ts->rcv_wup = ts->rcv_nxt;
 	}
 	th->window = htons(win);
-	if (optlen) {
+	if (syn) {
 		u8 *opt = (u8 *)(th + 1);
 
-		opt[0] = TCPOPT_MSS;
-		opt[1] = TCPOLEN_MSS;
+		opt[0] = TCPALT_OPT_MSS;
+		opt[1] = TCPALT_OPTLEN_MSS;
 		put_unaligned_be16(ts->adv_mss, opt + 2);
+		if (ws) {
+			opt[4] = TCPALT_OPT_NOP;
+			opt[5] = TCPALT_OPT_WSCALE;
+			opt[6] = TCPALT_OPTLEN_WSCALE;
+			opt[7] = ts->rcv_wscale;
+		}
 	}
 	if (flags & TCPALT_ACK) {
 		ts->ack_pending = 0;
@@ -188,8 +216,10 @@ int tcpalt_send_syn(struct sock *sk)
 	ts->snd_una = ts->iss;
 	ts->snd_nxt = ts->iss;
 	ts->write_seq = ts->iss;
+	ts->snd_sml = ts->iss;
 	ts->rcv_wnd = 0;
 	ts->rcv_wup = 0;
+	ts->rcv_wscale = tcpalt_pick_wscale(sk);
 	tcpalt_sync_mss(sk);
 	if (!tcpalt_queue_ctl(sk, TCPALT_SYN))
 		return -ENOBUFS;
@@ -216,6 +246,7 @@ void tcpalt_send_synack(struct sock *sk)
 	ts->snd_una = ts->iss;
 	ts->snd_nxt = ts->iss;
 	ts->write_seq = ts->iss;
+	ts->snd_sml = ts->iss;
 	tcpalt_sync_mss(sk);
 	if (tcpalt_queue_ctl(sk, TCPALT_SYN | TCPALT_ACK))
 		tcpalt_push(sk);
@@ -399,21 +430,37 @@ void tcpalt_push(struct sock *sk)
 		if (!(cb->flags & TCPALT_SYN) && tcpalt_seq_after(cb->end_seq, wnd_end)) {
 			u32 room = tcpalt_seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
 
+			/*
+			 * Send what fits when it is a good part of a segment, when nothing is in
+			 * flight, or when it is the last data the user gave (the FIN follows).
+			 */
 			if (room && room < skb->len &&
-			    (room >= ts->mss / 2 || !tcpalt_in_flight(ts)) &&
+			    (room >= ts->mss / 2 || !tcpalt_in_flight(ts) ||
+			     (cb->flags & TCPALT_FIN)) &&
 			    !tcpalt_fragment(sk, skb, room))
 				continue;
+			/* A bare FIN needs no window: receivers take it at a zero window. */
+			if (!skb->len && (cb->flags & TCPALT_FIN) &&
+			    cb->seq == ts->snd_una + ts->snd_wnd && ts->snd_wnd <= ts->cwnd)
+				goto send;
 			if (!ts->snd_wnd && !tcpalt_in_flight(ts))
 				tcpalt_rearm_rtx(sk);	/* persist: probe the zero window */
 			break;
 		}
-		/* Nagle: hold a small segment while data is unacknowledged. */
-		if (skb->len < ts->mss && !ts->nodelay && tcpalt_in_flight(ts) &&
-		    !(cb->flags & TCPALT_FIN) && skb == skb_peek_tail(&sk->sk_write_queue))
+		/*
+		 * Nagle, with Minshall's refinement as Linux has it: hold a small segment only
+		 * while another small one is unacknowledged.
+		 */
+		if (skb->len < ts->mss && !ts->nodelay && !(cb->flags & TCPALT_FIN) &&
+		    tcpalt_seq_after(ts->snd_sml, ts->snd_una) &&
+		    skb == skb_peek_tail(&sk->sk_write_queue))
 			break;
+send:
 		if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
 			break;
 		cb->sent_ns = ktime_get_ns();
+		if (skb->len < ts->mss)
+			ts->snd_sml = cb->end_seq;
 		ts->snd_nxt = cb->end_seq;
 		ts->lsndtime = jiffies;
 		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :

@@ -3,6 +3,7 @@
  * RFC 6298 retransmission timeout: SRTT/RTTVAR smoothing, the RTO bounds and backoff.
  * Pure logic: no socket, no locking.
  */
+#include <kunit/visibility.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
 
@@ -18,6 +19,7 @@ void tcpalt_rto_init(struct tcpalt_rto *r)
 	r->rttvar_us = 0;
 	r->rto_us = TCPALT_RTO_INIT_US;
 }
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_rto_init);
 
 /**
  * tcpalt_rto_sample() - feed one RTT measurement (taken per Karn's rule by the caller).
@@ -43,6 +45,7 @@ void tcpalt_rto_sample(struct tcpalt_rto *r, u32 rtt_us)
 	rto = (u64)r->srtt_us + max_t(u64, TCPALT_RTO_G_US, 4ULL * r->rttvar_us);
 	r->rto_us = clamp_t(u64, rto, TCPALT_RTO_MIN_US, TCPALT_RTO_MAX_US);
 }
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_rto_sample);
 
 /**
  * tcpalt_rto_backoff() - RFC 6298 5.5: the RTO doubled @backoff times, capped.
@@ -59,3 +62,4 @@ u32 tcpalt_rto_backoff(const struct tcpalt_rto *r, unsigned int backoff)
 		return TCPALT_RTO_MAX_US;
 	return min_t(u64, rto << backoff, TCPALT_RTO_MAX_US);
 }
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_rto_backoff);

@@ -84,7 +84,8 @@ static struct kunit_suite tcpalt_seq_test_suite = {
 	.test_cases = tcpalt_seq_test_cases,
 };
 
-kunit_test_suites(&tcpalt_seq_test_suite);
+kunit_test_suite(tcpalt_seq_test_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for tcpalt's pure logic");
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

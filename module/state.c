@@ -7,6 +7,7 @@
  * RFC 9293 3.3.2 state diagram, with two Linux realities: a passively opened connection is born
  * in SYN-RECEIVED (its listener stays in LISTEN), and any state may be aborted to CLOSED.
  */
+#include <kunit/visibility.h>
 #include <linux/bug.h>
 #include <linux/kernel.h>
 #include <net/sock.h>
@@ -65,6 +66,7 @@ const char *tcpalt_state_name(int state)
 		return "UNKNOWN";
 	return tcpalt_state_names[state];
 }
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_state_name);
 
 /**
  * tcpalt_state_transition_ok() - is @from -> @to an edge of the state diagram?
@@ -82,6 +84,7 @@ bool tcpalt_state_transition_ok(int from, int to)
 		return false;
 	return tcpalt_next_states[from] & (1 << to);
 }
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_state_transition_ok);
 
 /**
  * tcpalt_set_state() - move @sk to @state.

@@ -49,7 +49,7 @@
 
 #define TCPALT_MAX_HEADER	(128 + MAX_HEADER)	/* as MAX_TCP_HEADER */
 #define TCPALT_DEFAULT_MSS	536	/* RFC 9293 3.7.1: when the peer sends no MSS option */
-#define TCPALT_MAX_WINDOW	65535U	/* no window scaling yet */
+#define TCPALT_MAX_WINDOW	65535U	/* largest unscaled window field */
 #define TCPALT_INIT_CWND	10	/* RFC 6928, in segments */
 #define TCPALT_DELACK_NS	(40 * NSEC_PER_MSEC)
 #define TCPALT_RETRIES2		15	/* RFC 1122 4.2.3.5 R2, as Linux's tcp_retries2 */
@@ -115,9 +115,13 @@ enum tcpalt_rtx_kind {
  * @rcv_wup: rcv_nxt when @rcv_wnd was advertised (the right edge never moves left)
  * @copied_seq: next sequence number the user will read
  * @write_seq: sequence number after the last byte queued by the user (and FIN)
+ * @snd_sml: end of the last small segment sent (Minshall's Nagle)
  * @mss: effective send MSS
  * @adv_mss: MSS we announce
  * @user_mss: TCP_MAXSEG, 0 if unset
+ * @snd_wscale: shift of the peer's window fields (RFC 7323)
+ * @rcv_wscale: shift of our window fields
+ * @wscale_ok: both SYNs carried the window scale option
  * @cwnd: congestion window (bytes), RFC 5681
  * @ssthresh: slow-start threshold (bytes)
  * @rto: RFC 6298 estimator
@@ -171,9 +175,13 @@ struct tcpalt_sock {
 	u32 rcv_wup;
 	u32 copied_seq;
 	u32 write_seq;
+	u32 snd_sml;
 	u16 mss;
 	u16 adv_mss;
 	u16 user_mss;
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	u8 wscale_ok;
 	u32 cwnd;
 	u32 ssthresh;
 	struct tcpalt_rto rto;
@@ -346,7 +354,8 @@ void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8
 void tcpalt_push(struct sock *sk);
 int tcpalt_retransmit_head(struct sock *sk);
 void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack);
-u16 tcpalt_select_window(struct sock *sk);
+u32 tcpalt_select_window(struct sock *sk);
+u8 tcpalt_pick_wscale(struct sock *sk);
 u16 tcpalt_route_mss(struct sock *sk);
 void tcpalt_sync_mss(struct sock *sk);
 static inline u32 tcpalt_in_flight(const struct tcpalt_sock *ts)

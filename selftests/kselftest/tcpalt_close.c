@@ -17,7 +17,13 @@
 #define PORT		6000
 #define BIG		(16u << 20)
 #define HALF_BYTES	(1u << 20)
-#define SMALL		(64u << 10)
+/*
+ * Sent before the peer reads anything: it must fit the receiver's first window.  64 KiB does
+ * only for a sender that can put it in one GSO super-segment over loopback (Linux); an
+ * MSS-bound sender (tcpalt: no GSO yet, DESIGN D3) stops at 65495 bytes, where a Linux
+ * receiver that has not read closes its window (SWS avoidance), so the FIN never follows.
+ */
+#define SMALL		(48u << 10)
 
 FIXTURE(cl) {
 	int cfam, sfam;
@@ -316,7 +322,7 @@ TEST_F(cl, linger_zero_rst)
 /*
  * Seed: "s = connect(remote); send(s, data); close(s);" with a peer that has not read yet:
  * nothing was unread on the closing side, so it is a FIN after the data, not a RST; the server
- * later reads all 64 KiB and then EOF.
+ * later reads all 48 KiB and then EOF.
  */
 TEST_F(cl, send_then_close_peer_not_reading)
 {

@@ -3,14 +3,13 @@
 # module loaded, then unload and a kmemleak scan.
 . /tests/common.sh
 
-[ -f /lib/modules/tcpalt_kunit.ko ] && run_kunit tcpalt_kunit
-
 if ! insmod /lib/modules/tcpalt.ko; then
 	echo "TCPALT-PROGRAM-BEGIN insmod"
 	echo "not ok 1 insmod tcpalt.ko"
 	echo "TCPALT-PROGRAM-END insmod rc=1"
 	exit 1
 fi
+[ -f /lib/modules/tcpalt_kunit.ko ] && run_kunit tcpalt_kunit
 for t in /tests/bin/*; do
 	[ -x "$t" ] && run_program "$(basename "$t")" "$t"
 done
