@@ -158,7 +158,7 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 		/* The 4-tuple is taken (maybe by a TIME-WAIT entry): another port. */
 		if (!autobind || tries >= 16)
 			goto fail;
-		tcpalt_port_release(sk);
+		tcpalt_port_release(sk, true);
 		inet->inet_num = 0;
 		inet->inet_sport = 0;
 	}
@@ -177,7 +177,7 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 	return 0;
 fail:
 	if (autobind) {
-		tcpalt_port_release(sk);
+		tcpalt_port_release(sk, true);
 		inet->inet_num = 0;
 		inet->inet_sport = 0;
 	}
@@ -208,7 +208,7 @@ static int tcpalt_disconnect(struct sock *sk)
 	sock_reset_flag(sk, SOCK_DONE);
 	WRITE_ONCE(sk->sk_err, 0);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
-		tcpalt_port_release(sk);
+		tcpalt_port_release(sk, true);
 		inet_sk(sk)->inet_num = 0;
 		inet_sk(sk)->inet_sport = 0;
 	}
@@ -401,6 +401,7 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* NOSPACE before the re-check; pairs with the wakeup */
 				smp_mb__after_atomic();
 				if (READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf))
 					mask |= EPOLLOUT | EPOLLWRNORM;
@@ -409,6 +410,7 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
+	/* sk_err is written before the state change that woke us (as tcp_poll). */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) || !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
@@ -572,7 +574,7 @@ static void tcpalt_close(struct sock *sk, long timeout)
 		tcpalt_close_listener(sk);
 		tcpalt_done(sk);
 		tcpalt_port_unlisten(sk);
-		tcpalt_port_release(sk);
+		tcpalt_port_release(sk, true);
 		goto orphan;
 	}
 	unread = tcpalt_unread(sk);
@@ -600,7 +602,7 @@ orphan:
 	if (sk->sk_state == TCP_FIN_WAIT2)
 		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
 	if (sk->sk_state == TCP_CLOSE) {
-		tcpalt_port_release(sk);
+		tcpalt_port_release(sk, true);
 		tcpalt_all_del(&tcpalt_sk(sk)->h);
 	}
 	release_sock(sk);
@@ -646,7 +648,8 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		size_t chunk;
 		bool linear;
 
-		if (skb && ts->send_head && !(TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) &&
+		if (skb && ts->send_head &&
+		    !(TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) &&
 		    !skb_is_nonlinear(skb) && skb_tailroom(skb) && skb->len < ts->mss &&
 		    !skb_cloned(skb)) {
 			chunk = min3(msg_data_left(msg), (size_t)skb_tailroom(skb),
@@ -829,6 +832,7 @@ out:
 	return err;
 }
 
+/* Not const: .family follows the family= module parameter. */
 static struct proto_ops tcpalt_stream_ops = {
 	.family		= AF_TCPALT,
 	.owner		= THIS_MODULE,
@@ -855,7 +859,7 @@ static int tcpalt_create(struct net *net, struct socket *sock, int protocol, int
 {
 	struct sock *sk;
 
-	/* As inet_create(): an unknown type is ESOCKTNOSUPPORT, a wrong protocol EPROTONOSUPPORT. */
+	/* As inet_create(): unknown type ESOCKTNOSUPPORT, wrong protocol EPROTONOSUPPORT. */
 	if (sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
 	if (protocol && protocol != IPPROTO_TCP)
@@ -870,16 +874,6 @@ static int tcpalt_create(struct net *net, struct socket *sock, int protocol, int
 	sock_init_data(sock, sk);
 	tcpalt_sock_init(sk);
 	return 0;
-}
-
-/**
- * tcpalt_stream_ops_ptr() - the proto_ops every tcpalt socket uses.
- *
- * Return: the ops.
- */
-struct proto_ops *tcpalt_stream_ops_ptr(void)
-{
-	return &tcpalt_stream_ops;
 }
 
 static struct net_proto_family tcpalt_family_ops = {

@@ -14,7 +14,6 @@
  * TCP picked for the shadow, so it never collides.
  */
 #include <linux/jhash.h>
-#include <linux/preempt.h>
 #include <linux/module.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -168,7 +167,7 @@ int tcpalt_ehash_insert(struct tcpalt_hnode *h)
 
 /**
  * tcpalt_ehash_replace() - put a TIME-WAIT entry where its connection was, atomically for
- * readers, so no segment of the 4-tuple falls through to the kernel TCP in between.
+ * readers, so no segment of the 4-tuple reaches the kernel TCP in between.
  * @old: the connection's entry, hashed
  * @new: the TIME-WAIT entry, not hashed; the table takes a reference on it
  */
@@ -330,15 +329,17 @@ struct tcpalt_port *tcpalt_port_get(struct tcpalt_port *port)
 }
 
 /**
- * tcpalt_port_put() - drop a reference; the last one gives the port back.  From softirq the
- * release goes to a worker; tcpalt_port_flush() waits for those.
+ * tcpalt_port_put() - drop a reference; the last one gives the port back.
  * @port: the reservation, or NULL
+ * @can_sleep: the caller is in process context without spinlocks: release now, so the port
+ *             is free when close() returns; otherwise a worker releases it, and
+ *             tcpalt_port_flush() waits for those
  */
-void tcpalt_port_put(struct tcpalt_port *port)
+void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep)
 {
 	if (!port || !refcount_dec_and_test(&port->ref))
 		return;
-	if (in_task() && !in_atomic() && !irqs_disabled()) {
+	if (can_sleep) {
 		tcpalt_port_free_fn(&port->work);
 		return;
 	}
@@ -431,12 +432,13 @@ void tcpalt_port_unlisten(struct sock *sk)
 
 /**
  * tcpalt_port_release() - @sk gives up its reference on its reservation.
- * @sk: the tcpalt socket; any context
+ * @sk: the tcpalt socket
+ * @can_sleep: as for tcpalt_port_put()
  */
-void tcpalt_port_release(struct sock *sk)
+void tcpalt_port_release(struct sock *sk, bool can_sleep)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
-	tcpalt_port_put(ts->port);
+	tcpalt_port_put(ts->port, can_sleep);
 	ts->port = NULL;
 }

@@ -206,8 +206,9 @@ static void tcpalt_conn_request(struct sock *sk, struct sk_buff *skb)
 	cts->h.raddr = iph->saddr;
 	cts->h.rport = th->source;
 
-	rt = ip_route_output_ports(net, &inet_sk(child)->cork.fl.u.ip4, child, iph->saddr, iph->daddr, th->source, th->dest,
-				   IPPROTO_TCP, RT_CONN_FLAGS(child), child->sk_bound_dev_if);
+	rt = ip_route_output_ports(net, &inet_sk(child)->cork.fl.u.ip4, child, iph->saddr,
+				   iph->daddr, th->source, th->dest, IPPROTO_TCP,
+				   RT_CONN_FLAGS(child), child->sk_bound_dev_if);
 	if (IS_ERR(rt))
 		goto drop;
 	sk_setup_caps(child, &rt->dst);
@@ -478,8 +479,7 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	/* ACK every second full segment at once, the rest within 40 ms (RFC 1122 4.2.3.2). */
-	if (was_ooo || ++ts->unacked_segs >= 2 || (cb->flags & TCPALT_PSH && len < ts->mss / 2 &&
-						  ts->unacked_segs > 1))
+	if (was_ooo || ++ts->unacked_segs >= 2)
 		tcpalt_send_ack(sk);
 	else
 		tcpalt_schedule_ack(sk);
@@ -528,7 +528,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		if (sk->sk_state == TCP_SYN_RECV && ts->parent) {
-			tcpalt_done(sk);	/* passive open: back to LISTEN, i.e. the child goes */
+			tcpalt_done(sk);	/* passive open: the child goes, LISTEN stays */
 		} else {
 			int err = sk->sk_state == TCP_SYN_RECV ? ECONNREFUSED :
 				  sk->sk_state == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;

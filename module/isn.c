@@ -5,6 +5,7 @@
  * SipHash with a key of the module's own, drawn at load.
  */
 #include <kunit/visibility.h>
+#include <linux/export.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/siphash.h>

@@ -127,7 +127,7 @@ static void __exit tcpalt_exit(void)
 	tcpalt_proc_exit();
 	unregister_pernet_subsys(&tcpalt_net_ops);
 	tcpalt_tw_purge(NULL);
-	rcu_barrier();	/* sockets (SOCK_RCU_FREE) and TIME-WAIT entries freed after a grace period */
+	rcu_barrier();	/* sockets (SOCK_RCU_FREE) and TIME-WAIT entries are RCU-freed */
 	proto_unregister(&tcpalt_prot);
 	tcpalt_hash_exit();
 }

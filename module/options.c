@@ -4,6 +4,7 @@
  * skipped by its length.  Pure logic: tested by options_test.c.
  */
 #include <kunit/visibility.h>
+#include <linux/export.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
 

@@ -158,8 +158,10 @@ static void tcpalt_show_sock(struct seq_file *seq, struct tcpalt_sock *ts)
 		sendq = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
 		recvq = max_t(s32, READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq) -
 				   !!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN), 0);
-		if (state == TCP_CLOSE && !inet->inet_dport)
-			sendq = recvq = 0;
+		if (state == TCP_CLOSE && !inet->inet_dport) {
+			sendq = 0;
+			recvq = 0;
+		}
 	}
 	timer = tcpalt_next_timer(sk, &ms);
 	seq_printf(seq, "%pI4:%u %pI4:%u %s %u %u %s %lld %u %u %u %u %u %u %u %lu\n",

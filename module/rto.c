@@ -4,6 +4,7 @@
  * Pure logic: no socket, no locking.
  */
 #include <kunit/visibility.h>
+#include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
 

@@ -35,7 +35,7 @@ static void tcpalt_rto_test_smoothing(struct kunit *test)
 	tcpalt_rto_init(&r);
 	tcpalt_rto_sample(&r, 100000);
 	tcpalt_rto_sample(&r, 200000);
-	/* RFC 6298 2.3: RTTVAR = 3/4 * 50 + 1/4 * |100 - 200| = 62.5 ms; SRTT = 7/8*100 + 1/8*200. */
+	/* RFC 6298 2.3: RTTVAR = 3/4*50 + 1/4*|100-200| = 62.5 ms; SRTT = 7/8*100 + 1/8*200 */
 	KUNIT_EXPECT_EQ(test, r.rttvar_us, 62500U);
 	KUNIT_EXPECT_EQ(test, r.srtt_us, 112500U);
 	KUNIT_EXPECT_EQ(test, r.rto_us, 112500U + 4 * 62500U);

@@ -29,7 +29,7 @@ static void tcpalt_seq_test_wraparound(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcpalt_seq_min(0xffffffffu, 3), 0xffffffffu);
 	/* Just under half the circle apart is still ordered. */
 	KUNIT_EXPECT_TRUE(test, tcpalt_seq_before(0, 0x7fffffffu));
-	/* Exactly half the circle: the signed difference is INT_MIN, so a-b "before" holds one way. */
+	/* Exactly half the circle: the signed difference is INT_MIN, "before" holds one way. */
 	KUNIT_EXPECT_TRUE(test, tcpalt_seq_before(0, 0x80000000u));
 	KUNIT_EXPECT_FALSE(test, tcpalt_seq_after(0, 0x80000000u));
 }

@@ -47,7 +47,7 @@ static void tcpalt_sk_destruct(struct sock *sk)
 	tcpalt_purge_write_queue(sk);
 	skb_queue_purge(&ts->ooo_queue);
 	tcpalt_all_del(&ts->h);
-	tcpalt_port_release(sk);
+	tcpalt_port_release(sk, false);
 	inet_sock_destruct(sk);
 }
 
@@ -141,7 +141,7 @@ void tcpalt_done(struct sock *sk)
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
 	else
-		tcpalt_port_release(sk);
+		tcpalt_port_release(sk, false);
 }
 
 /**

@@ -8,11 +8,15 @@
  * in SYN-RECEIVED (its listener stays in LISTEN), and any state may be aborted to CLOSED.
  */
 #include <kunit/visibility.h>
+#include <linux/export.h>
 #include <linux/bug.h>
 #include <linux/kernel.h>
 #include <net/sock.h>
 
 #include "tcpalt.h"
+
+#define CREATE_TRACE_POINTS
+#include "tcpalt_trace.h"
 
 static const char *const tcpalt_state_names[TCP_MAX_STATES] = {
 	[TCP_ESTABLISHED]	= "ESTABLISHED",
@@ -91,7 +95,8 @@ EXPORT_SYMBOL_IF_KUNIT(tcpalt_state_transition_ok);
  * @sk: the socket; its lock must be held by the caller.
  * @state: the TCP_* state to enter
  *
- * Checks the transition against the state diagram; an illegal one is a tcpalt bug and warns.
+ * Checks the transition against the state diagram (an illegal one is a tcpalt bug and
+ * warns), fires the tcpalt_set_state tracepoint and counts the entry in /proc/tcpalt/stats.
  */
 void tcpalt_set_state(struct sock *sk, int state)
 {
@@ -101,6 +106,7 @@ void tcpalt_set_state(struct sock *sk, int state)
 		return;
 	WARN_ONCE(!tcpalt_state_transition_ok(old, state), "tcpalt: illegal transition %s -> %s\n",
 		  tcpalt_state_name(old), tcpalt_state_name(state));
+	trace_tcpalt_set_state(sk, old, state);
 	inet_sk_set_state(sk, state);
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ENTER_STATE + state);
 }

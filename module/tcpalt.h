@@ -207,7 +207,7 @@ struct tcpalt_sock {
 	unsigned long lrcvtime;
 	u8 syn_retries;
 
-	spinlock_t accept_lock;
+	spinlock_t accept_lock;	/* lock order 2: the listener's queues */
 	struct list_head syn_queue;
 	struct list_head accept_queue;
 	int syn_qlen;
@@ -301,7 +301,6 @@ void tcpalt_release_cb(struct sock *sk);
 /* af.c */
 int tcpalt_af_init(void);
 void tcpalt_af_exit(void);
-struct proto_ops *tcpalt_stream_ops_ptr(void);
 
 /* sockopt.c */
 int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t optval,
@@ -330,11 +329,11 @@ struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
 				   __be32 daddr, __be16 dport);
 struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
 int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port);
-void tcpalt_port_release(struct sock *sk);
+void tcpalt_port_release(struct sock *sk, bool can_sleep);
 int tcpalt_port_listen(struct sock *sk, int backlog);
 void tcpalt_port_unlisten(struct sock *sk);
 struct tcpalt_port *tcpalt_port_get(struct tcpalt_port *port);
-void tcpalt_port_put(struct tcpalt_port *port);
+void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep);
 void tcpalt_port_flush(void);
 
 /* input.c */
@@ -384,7 +383,6 @@ s64 tcpalt_tw_ms_left(struct tcpalt_tw *tw);
 /* isn.c */
 int tcpalt_isn_init(void);
 u32 tcpalt_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
-
 
 /* proc.c, sysctl.c */
 int tcpalt_proc_init(void);

@@ -30,7 +30,7 @@ static void tcpalt_tw_unlink(struct tcpalt_tw *tw)
 {
 	tcpalt_unhash(&tw->h);
 	tcpalt_all_del(&tw->h);
-	tcpalt_port_put(xchg(&tw->port, NULL));
+	tcpalt_port_put(xchg(&tw->port, NULL), false);
 }
 
 static enum hrtimer_restart tcpalt_tw_timer_fn(struct hrtimer *t)

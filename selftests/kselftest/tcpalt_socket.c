@@ -107,4 +107,55 @@ TEST(proc_connections_per_netns)
 	close(fd);
 }
 
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+#define TRACE_DIR "/sys/kernel/tracing"
+#define TRACE_EVENT_ENABLE TRACE_DIR "/events/tcpalt/tcpalt_set_state/enable"
+
+/* DESIGN D6: every state change fires the tcpalt_set_state tracepoint. */
+TEST(tracepoint_state_changes)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	static char buf[1 << 16];
+	socklen_t len = sizeof(sin);
+	int l, c, a;
+
+	if (access(TRACE_EVENT_ENABLE, W_OK))
+		SKIP(return, "no tracefs at " TRACE_DIR);
+	ASSERT_EQ(0, write_str(TRACE_DIR "/trace", ""));
+	ASSERT_EQ(0, write_str(TRACE_EVENT_ENABLE, "1"));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(tcpalt_family(), SOCK_STREAM, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&sin, &len));
+	c = socket(tcpalt_family(), SOCK_STREAM, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sin, sizeof(sin)));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	close(a);
+	close(c);
+	close(l);
+	write_str(TRACE_EVENT_ENABLE, "0");
+	ASSERT_LT(0, tcpalt_read_file(TRACE_DIR "/trace", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "CLOSED -> LISTEN"));
+	EXPECT_NE(NULL, strstr(buf, "CLOSED -> SYN-SENT"));
+	EXPECT_NE(NULL, strstr(buf, "SYN-SENT -> ESTABLISHED"));
+	EXPECT_NE(NULL, strstr(buf, "CLOSED -> SYN-RECEIVED"));
+	EXPECT_NE(NULL, strstr(buf, "SYN-RECEIVED -> ESTABLISHED"));
+	EXPECT_NE(NULL, strstr(buf, "ESTABLISHED -> FIN-WAIT-1"));
+	EXPECT_NE(NULL, strstr(buf, "LISTEN -> CLOSED"));
+}
+
 TEST_HARNESS_MAIN

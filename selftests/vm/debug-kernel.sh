@@ -26,10 +26,12 @@ if [ ! -f "$tree/.tcpalt-built" ]; then
 		make -C "$tree" tinyconfig
 		(cd "$tree" && scripts/kconfig/merge_config.sh -m .config "$here/debug.config")
 		make -C "$tree" olddefconfig
+		missing=0
 		for opt in $(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/\1/p' "$here/debug.config"); do
-			grep -q "^$opt=y" "$tree/.config" || echo "debug-kernel: warning: $opt did not stick" >&2
+			grep -q "^$opt=y" "$tree/.config" || { echo "debug-kernel: $opt did not stick" >&2; missing=1; }
 		done
-		make -C "$tree" -j"$(($(nproc) + 1))" bzImage modules_prepare
+		[ "$missing" = 0 ] &&
+		make -C "$tree" -j"$(($(nproc) + 1))" bzImage modules modules_prepare
 	} > "$cache/debug-$key/build.log" 2>&1 || {
 		tail -40 "$cache/debug-$key/build.log" >&2
 		echo "debug-kernel: build failed, log in $cache/debug-$key/build.log" >&2

@@ -45,7 +45,7 @@ build_module() {
 		cat "$BUILD/$flavor/module-build.log" >&2
 		return 1
 	}
-	if grep -E 'warning:|error:' "$BUILD/$flavor/module-build.log" | grep -v 'Skipping BTF' >&2; then
+	if grep -iE 'warning|error:' "$BUILD/$flavor/module-build.log" | grep -v 'Skipping BTF' >&2; then
 		echo "module build for $flavor has warnings" >&2
 		return 1
 	fi
