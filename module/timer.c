@@ -182,7 +182,7 @@ static void tcpalt_keepalive_timeout(struct sock *sk)
 	unsigned long idle;
 
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
-		tcpalt_send_active_reset(sk, GFP_ATOMIC);
+		/* Ends silently, as Linux's FIN-WAIT-2 timewait entry does. */
 		tcpalt_done(sk);
 		return;
 	}

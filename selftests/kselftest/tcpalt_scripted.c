@@ -968,6 +968,87 @@ TEST_F_TIMEOUT(scripted, passive_close_close_wait_last_ack, TEST_SECS)
 	EXPECT_QUIET(s);
 }
 
+/*
+ * 15. The 3-way close, passive side (seed: "FIN answered by FIN+ACK"): the ACK of the peer's
+ * FIN is delayed (RFC 9293 3.8.6.3), so an application that closes as soon as it reads EOF
+ * answers with one FIN+ACK segment that also acknowledges the peer's FIN.
+ */
+TEST_F_TIMEOUT(scripted, three_way_close_passive, TEST_SECS)
+{
+	uint32_t peer_fin;
+	struct pkt_seg s;
+	char c;
+
+	establish_passive(_metadata, self, 0xb0000000);
+	peer_fin = self->peer.snd_nxt;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_FIN | TH_ACK, NULL, 0));
+	ASSERT_EQ(0, recv(self->fd, &c, 1, 0));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	EXPECT_SEGMENT(TH_FIN | TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(peer_fin + 1, s.ack) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(self->peer.rcv_nxt, s.seq) TH_LOG("%s", SEG(s));
+	ASSERT_STATES(-1, -1, "LAST-ACK");
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	ASSERT_STATES(-1, -1, ROW_NONE);
+	EXPECT_QUIET(s);
+}
+
+/*
+ * 16. The 3-way close, active side: our FIN is answered by one FIN+ACK that acknowledges
+ * it; we ACK the peer's FIN and go to TIME-WAIT (RFC 9293 3.6, FIN-WAIT-1 "rcv FIN, ACK").
+ */
+TEST_F_TIMEOUT(scripted, three_way_close_active, TEST_SECS)
+{
+	uint32_t peer_fin;
+	struct pkt_seg s;
+
+	establish_passive(_metadata, self, 0xc0000000);
+	ASSERT_EQ(0, shutdown(self->fd, SHUT_WR));
+	EXPECT_SEGMENT(TH_FIN | TH_ACK, WAIT_MS, s);
+	ASSERT_STATES(self->fd, TCP_FIN_WAIT1, "FIN-WAIT-1");
+	self->peer.rcv_nxt = s.seq + 1;
+	peer_fin = self->peer.snd_nxt;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_FIN | TH_ACK, NULL, 0));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(peer_fin + 1, s.ack) TH_LOG("%s", SEG(s));
+	ASSERT_STATES(self->fd, TCP_CLOSE, "TIME-WAIT");
+}
+
+/*
+ * 17. An orphan in FIN-WAIT-2 does not wait forever for the peer's FIN: after the FIN-WAIT-2
+ * timeout (net.tcpalt.fin_timeout_ms, set to 1 s by the fixture; Linux: tcp_fin_timeout) the
+ * connection is gone, silently, as in Linux.
+ */
+TEST_F_TIMEOUT(scripted, orphan_fin_wait_2_timeout, TEST_SECS)
+{
+	long long start, gone = -1;
+	struct pkt_seg s;
+
+	if (!self->alt)
+		ASSERT_EQ(0, peer_sysctl("/proc/sys/net/ipv4/tcp_fin_timeout", "1"));
+	establish_passive(_metadata, self, 0xd0000000);
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	EXPECT_SEGMENT(TH_FIN | TH_ACK, WAIT_MS, s);
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	ASSERT_STATES(-1, -1, "FIN-WAIT-2");
+	start = peer_now_ms();
+	while (peer_now_ms() - start < 4000) {
+		row_state(self, self->row, sizeof(self->row));
+		if (!strcmp(self->row, ROW_NONE)) {
+			gone = peer_now_ms() - start;
+			break;
+		}
+		usleep(20000);
+	}
+	ASSERT_LE(0, gone) TH_LOG("still %s after 4 s", self->row);
+	EXPECT_GE(gone, 500);
+	EXPECT_QUIET(s);
+}
+
 /* Has the tcpalt counter name risen above before? */
 static bool alt_stat_rose(const char *name, long long before)
 {
