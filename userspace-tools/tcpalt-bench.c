@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <uapi/tcpalt.h>
+#include "tcpalt_tool.h"
 
 static long long stream_bytes = 64LL << 20;
 static int rr_count = 5000, crr_count = 500, mem_conns = 500;
@@ -249,9 +249,7 @@ int main(int argc, char **argv)
 	static const char *const names[] = { "stream MB/s", "rr trans/s", "crr conn/s",
 					     "mem bytes/conn" };
 	double (*const fn[])(int) = { bench_stream, bench_rr, bench_crr, bench_mem };
-	int alt = AF_TCPALT, o, i;
-	char fam[16];
-	FILE *f;
+	int alt, o, i;
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -279,17 +277,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	f = fopen(TCPALT_FAMILY_PARAM, "r");
-	if (f && fgets(fam, sizeof(fam), f))
-		alt = atoi(fam);
-	if (f)
-		fclose(f);
+	alt = tool_family();
 	/* Short TIME-WAIT so crr's closed connections do not pile up. */
-	f = fopen(TCPALT_SYSCTL_MSL_MS, "w");
-	if (f) {
-		fputs("500\n", f);
-		fclose(f);
-	}
+	tool_write_int(TCPALT_SYSCTL_MSL_MS, 500);
 	printf("%-16s %14s %14s %8s\n", "workload", "kernel TCP", "tcpalt", "ratio");
 	for (i = 0; i < 4; i++) {
 		double k = fn[i](AF_INET), t = fn[i](alt);

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <uapi/tcpalt.h>
+#include "tcpalt_tool.h"
 
 static int family = AF_TCPALT;
 
@@ -80,16 +80,6 @@ static int fail(const char *what)
 	return 1;
 }
 
-static int set_msl(int msl)
-{
-	FILE *f = fopen(TCPALT_SYSCTL_MSL_MS, "w");
-
-	if (!f)
-		return -1;
-	fprintf(f, "%d\n", msl);
-	return fclose(f);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -100,8 +90,7 @@ int main(int argc, char **argv)
 	};
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int port = 5555, msl = 1000, c, lfd, cfd, sfd, one = 1;
-	char buf[64], fam[16];
-	FILE *ff;
+	char buf[64];
 
 	while ((c = getopt_long(argc, argv, "p:m:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -123,12 +112,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	ff = fopen(TCPALT_FAMILY_PARAM, "r");
-	if (ff && fgets(fam, sizeof(fam), ff))
-		family = atoi(fam);
-	if (ff)
-		fclose(ff);
-	if (set_msl(msl))
+	family = tool_family();
+	if (tool_write_int(TCPALT_SYSCTL_MSL_MS, msl))
 		return fail("set " TCPALT_SYSCTL_MSL_MS);
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
