@@ -495,8 +495,9 @@ static int tcpalt_shutdown(struct socket *sock, int how)
 		fallthrough;
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		/* As tcp_shutdown(): not in SYN-RECEIVED (close() does send FIN there). */
 		if ((how & SEND_SHUTDOWN) &&
-		    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) &&
+		    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
 		    tcpalt_close_state(sk))
 			tcpalt_send_fin(sk);
 		break;

@@ -1049,6 +1049,59 @@ TEST_F_TIMEOUT(scripted, orphan_fin_wait_2_timeout, TEST_SECS)
 	EXPECT_QUIET(s);
 }
 
+/*
+ * 18. SYN-RECEIVED -> CLOSED on a RST (RFC 9293 3.10.7.4 second, passive open): the
+ * half-open connection is dropped and never reaches accept(); the listener stays.
+ */
+TEST_F_TIMEOUT(scripted, syn_received_rst_drops_child, TEST_SECS)
+{
+	const uint32_t iss = 0x02000000;
+	struct sockaddr_in from;
+	struct pkt_seg s;
+
+	self->lfd = listen_on(self->family, LPORT);
+	ASSERT_LE(0, self->lfd) TH_LOG("listener: %s", strerror(errno));
+	peer_conn(&self->peer, LPORT, iss);
+	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
+	EXPECT_SEGMENT(TH_SYN | TH_ACK, WAIT_MS, s);
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_STATES(-1, -1, "SYN-RECEIVED");
+	ASSERT_EQ(0, peer_send(&self->peer, TH_RST, NULL, 0));
+	ASSERT_STATES(-1, -1, ROW_NONE);
+	ASSERT_EQ(-1, accept_within(self->lfd, 200, &from));
+	ASSERT_STATES(self->lfd, TCP_LISTEN, ROW_NONE);
+	EXPECT_QUIET(s);
+}
+
+/*
+ * 19. SYN-RECEIVED -> FIN-WAIT-1 (RFC 9293 3.10.4 CLOSE in SYN-RECEIVED): after a
+ * simultaneous open, close() before the peer's SYN-ACK queues our FIN.  (Linux 6.1's
+ * shutdown(SHUT_WR) does nothing in SYN-RECEIVED: tcp_shutdown() leaves that state out.)
+ * The peer's RST then ends the orphan.
+ */
+TEST_F_TIMEOUT(scripted, syn_received_close_fin_wait_1, TEST_SECS)
+{
+	const uint32_t iss = 0x6fffff00;
+	struct pkt_seg s;
+
+	self->fd = connect_nonblocking(self->family);
+	ASSERT_LE(0, self->fd) TH_LOG("connect: %s", strerror(errno));
+	peer_conn(&self->peer, 0, iss);
+	EXPECT_SEGMENT(TH_SYN, WAIT_MS, s);
+	self->peer.kport = s.sport;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
+	EXPECT_SEGMENT(TH_SYN | TH_ACK, WAIT_MS, s);
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_STATES(self->fd, TCP_SYN_RECV, "SYN-RECEIVED");
+	ASSERT_EQ(0, shutdown(self->fd, SHUT_WR));
+	ASSERT_STATES(self->fd, TCP_SYN_RECV, "SYN-RECEIVED");
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	ASSERT_STATES(-1, -1, "FIN-WAIT-1");
+	ASSERT_EQ(0, peer_send(&self->peer, TH_RST, NULL, 0));
+	ASSERT_STATES(-1, -1, ROW_NONE);
+}
+
 /* Has the tcpalt counter name risen above before? */
 static bool alt_stat_rose(const char *name, long long before)
 {
