@@ -1102,6 +1102,71 @@ TEST_F_TIMEOUT(scripted, syn_received_close_fin_wait_1, TEST_SECS)
 	ASSERT_STATES(-1, -1, ROW_NONE);
 }
 
+/*
+ * 20. Retransmission on timeout (RFC 6298 5): unacknowledged data is sent again, the same
+ * bytes from the same sequence number, and the timer backs off (5.5: doubled).
+ */
+TEST_F_TIMEOUT(scripted, data_retransmit_backoff, TEST_SECS)
+{
+	struct pkt_seg s1, s2, s3;
+	uint8_t out[100];
+	long long gap1, gap2;
+
+	establish_passive(_metadata, self, 0xe0000000);
+	fill(out, sizeof(out), 5);
+	ASSERT_EQ(100, send(self->fd, out, 100, MSG_NOSIGNAL));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s1);
+	ASSERT_EQ(100, s1.len) TH_LOG("%s", SEG(s1));
+	EXPECT_SEGMENT(TH_ACK, 3000, s2);
+	EXPECT_SEGMENT(TH_ACK, 6000, s3);
+	ASSERT_EQ(s1.seq, s2.seq) TH_LOG("%s", SEG(s2));
+	ASSERT_EQ(s1.seq, s3.seq) TH_LOG("%s", SEG(s3));
+	ASSERT_EQ(100, s3.len);
+	ASSERT_EQ(0, memcmp(s3.data, out, 100));
+	gap1 = peer_ts_ms(&s2.when) - peer_ts_ms(&s1.when);
+	gap2 = peer_ts_ms(&s3.when) - peer_ts_ms(&s2.when);
+	ASSERT_LE(150, gap1) TH_LOG("first retransmission after %lld ms", gap1);
+	ASSERT_LE(gap1 * 3 / 2, gap2) TH_LOG("backoff: %lld ms then %lld ms", gap1, gap2);
+	if (self->alt)
+		ASSERT_LT(0, alt_row_num(self, "retrans"));
+	self->peer.rcv_nxt = s1.seq + 100;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_QUIET(s1);
+}
+
+/*
+ * 21. SYN-ACK retransmission has a limit: with 1 retry allowed (tcpalt: synack_retries,
+ * Linux: tcp_synack_retries) a half-open connection whose ACK never comes is dropped after
+ * the second timeout, and accept() never sees it.
+ */
+TEST_F_TIMEOUT(scripted, synack_retries_limit, TEST_SECS)
+{
+	const uint32_t iss = 0x03000000;
+	long long start, gone = -1;
+	struct sockaddr_in from;
+	struct pkt_seg s;
+
+	ASSERT_EQ(0, peer_sysctl(self->alt ? TCPALT_SYSCTL_DIR "/synack_retries" :
+				 "/proc/sys/net/ipv4/tcp_synack_retries", "1"));
+	self->lfd = listen_on(self->family, LPORT);
+	ASSERT_LE(0, self->lfd);
+	peer_conn(&self->peer, LPORT, iss);
+	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
+	EXPECT_SEGMENT(TH_SYN | TH_ACK, WAIT_MS, s);
+	start = peer_ts_ms(&s.when);
+	EXPECT_SEGMENT(TH_SYN | TH_ACK, 3000, s);
+	while (peer_now_ms() - start < 8000) {
+		row_state(self, self->row, sizeof(self->row));
+		if (!strcmp(self->row, ROW_NONE)) {
+			gone = peer_now_ms() - start;
+			break;
+		}
+		usleep(50000);
+	}
+	ASSERT_LE(2000, gone) TH_LOG("half-open connection: %s", self->row);
+	ASSERT_EQ(-1, accept_within(self->lfd, 0, &from));
+}
+
 /* Has the tcpalt counter name risen above before? */
 static bool alt_stat_rose(const char *name, long long before)
 {
