@@ -388,8 +388,9 @@ static bool tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
 		return fin;
 	}
+	fin = fin && cb->end_seq == ts->rcv_nxt;
 	kfree_skb(skb);
-	return fin && cb->end_seq == ts->rcv_nxt;
+	return fin;
 }
 
 /* RFC 9293 3.10.7.4 eighth: the FIN, once everything before it has arrived. */
