@@ -97,6 +97,7 @@ make_initramfs() {
 	done
 	copy_binary "$root" "$(command -v ip)"
 	copy_binary "$root" "$(command -v tc)"
+	rm -f "$root/bin/ip" "$root/bin/tc"	# iproute2's, not busybox's (netns, netem)
 	ln -sf /usr/sbin/ip "$root/sbin/ip"
 	ln -sf /usr/sbin/tc "$root/sbin/tc"
 	if [ "$flavor" = stock ]; then
