@@ -8,6 +8,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/tcp.h>
+#include <net/icmp.h>
+#include <net/inet_connection_sock.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp.h>
@@ -652,6 +654,108 @@ static void tcpalt_sk_rcv(struct sock *sk, struct sk_buff *skb)
 	bh_unlock_sock(sk);
 }
 
+/* RFC 1191 / tcp_v4_mtu_reduced(): a smaller path MTU; resend what no longer fits at once. */
+static void tcpalt_mtu_reduced(struct sock *sk, u32 mtu)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u16 mss;
+
+	if (mtu < IPV4_MIN_MTU || !inet_csk_update_pmtu(sk, mtu))
+		return;
+	mss = tcpalt_route_mss(sk);
+	if (mss >= ts->mss)
+		return;
+	ts->mss = mss;
+	tcpalt_retransmit_all(sk);
+	tcpalt_rearm_rtx(sk);
+}
+
+/*
+ * An ICMP error quoting one of our segments (RFC 9293 3.9.2.2, RFC 1122 4.2.3.9, RFC 5927):
+ * acted on only when the quoted sequence number is in flight.  Hard errors abort a
+ * connection that is being opened; on an open one they are kept as the soft error, as
+ * tcp_v4_err() does; "fragmentation needed" lowers the MSS.
+ */
+static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u16 mtu, u32 seq)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int err;
+
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	if (!tcpalt_seq_geq(seq, ts->snd_una) || !tcpalt_seq_before(seq, ts->snd_nxt))
+		return;
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			return;
+		if (code == ICMP_FRAG_NEEDED) {
+			tcpalt_mtu_reduced(sk, mtu);
+			return;
+		}
+		err = icmp_err_convert[code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	default:
+		return;
+	}
+	if (sk->sk_state == TCP_SYN_SENT) {
+		tcpalt_reset(sk, err);
+	} else if (inet_sk(sk)->recverr) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
+}
+
+/* ICMP at LOCAL_IN: take the errors that quote a tcpalt connection, pass on the rest. */
+static unsigned int tcpalt_icmp_rcv(struct net *net, struct sk_buff *skb)
+{
+	unsigned int off = skb_transport_offset(skb);
+	const struct icmphdr *icmph;
+	const struct tcphdr *th;
+	const struct iphdr *in;
+	struct tcpalt_hnode *h;
+	struct sock *sk;
+
+	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*in)))
+		return NF_ACCEPT;
+	icmph = (const struct icmphdr *)(skb->data + off);
+	if (icmph->type != ICMP_DEST_UNREACH && icmph->type != ICMP_TIME_EXCEEDED &&
+	    icmph->type != ICMP_PARAMETERPROB)
+		return NF_ACCEPT;
+	in = (const struct iphdr *)(icmph + 1);
+	if (in->protocol != IPPROTO_TCP || in->ihl < 5 ||
+	    !pskb_may_pull(skb, off + sizeof(*icmph) + in->ihl * 4 + 8))
+		return NF_ACCEPT;
+	icmph = (const struct icmphdr *)(skb->data + off);
+	in = (const struct iphdr *)(icmph + 1);
+	th = (const struct tcphdr *)((const u8 *)in + in->ihl * 4);
+	/* The quoted segment went from us to the peer: its source is our end. */
+	h = tcpalt_lookup(net, in->daddr, th->dest, in->saddr, th->source);
+	if (!h)
+		return NF_ACCEPT;
+	if (h->kind == TCPALT_KIND_SOCK) {
+		sk = tcpalt_to_sk(container_of(h, struct tcpalt_sock, h));
+		bh_lock_sock(sk);
+		if (!sock_owned_by_user(sk))
+			tcpalt_icmp_err(sk, icmph->type, icmph->code, ntohs(icmph->un.frag.mtu),
+					ntohl(th->seq));
+		bh_unlock_sock(sk);
+		sock_put(sk);
+	} else {
+		tcpalt_tw_put(container_of(h, struct tcpalt_tw, h));
+	}
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
 static unsigned int tcpalt_nf_local_in(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
@@ -662,7 +766,11 @@ static unsigned int tcpalt_nf_local_in(void *priv, struct sk_buff *skb,
 	struct sock *sk;
 
 	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+	if (skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	if (iph->protocol == IPPROTO_ICMP)
+		return tcpalt_icmp_rcv(net, skb);
+	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 	if (!pskb_may_pull(skb, skb_transport_offset(skb) + sizeof(struct tcphdr)))
 		return NF_ACCEPT;	/* truncated: not ours to judge; the kernel TCP counts it */

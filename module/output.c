@@ -384,8 +384,16 @@ void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8
 	ip_local_out(net, NULL, skb);
 }
 
-/* Split a queued unsent segment so that its first @len bytes fit the window. */
-static int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+/**
+ * tcpalt_fragment() - split a queued segment after its first @len bytes (to fit the window,
+ * or a smaller MSS).
+ * @sk: the socket; must be locked by the caller
+ * @skb: the segment, in sk_write_queue
+ * @len: bytes to keep in @skb
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 	struct sk_buff *buff;
@@ -470,6 +478,8 @@ send:
 	}
 }
 
+static int tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+
 /**
  * tcpalt_retransmit_head() - RFC 6298 5.4: retransmit the earliest unacknowledged segment.
  * @sk: the socket; must be locked by the caller
@@ -478,13 +488,40 @@ send:
  */
 int tcpalt_retransmit_head(struct sock *sk)
 {
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
-	struct tcpalt_skb_cb *cb;
 
-	if (!skb || skb == ts->send_head)
+	if (!skb || skb == tcpalt_sk(sk)->send_head)
 		return -EAGAIN;
-	cb = TCPALT_SKB_CB(skb);
+	return tcpalt_retransmit_skb(sk, skb);
+}
+
+/**
+ * tcpalt_retransmit_all() - send again every segment in flight, split to the current MSS
+ * (after the path MTU dropped: tcp_simple_retransmit()).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_retransmit_all(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == ts->send_head)
+			break;
+		if (skb->len > ts->mss && !(TCPALT_SKB_CB(skb)->flags & TCPALT_SYN) &&
+		    tcpalt_fragment(sk, skb, ts->mss))
+			break;
+		if (tcpalt_retransmit_skb(sk, skb))
+			break;
+	}
+}
+
+/* Send one queued, already sent segment again (the part not yet acknowledged). */
+static int tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+
 	if (tcpalt_seq_before(cb->seq, ts->snd_una) && !(cb->flags & TCPALT_SYN)) {
 		/* Partly acknowledged: send only the rest. */
 		u32 trim = ts->snd_una - cb->seq;

@@ -352,6 +352,8 @@ void tcpalt_send_probe(struct sock *sk);
 void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win);
 void tcpalt_push(struct sock *sk);
 int tcpalt_retransmit_head(struct sock *sk);
+void tcpalt_retransmit_all(struct sock *sk);
+int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
 void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack);
 u32 tcpalt_select_window(struct sock *sk);
 u8 tcpalt_pick_wscale(struct sock *sk);

@@ -297,6 +297,48 @@ static inline int peer_xmit(struct pkt_peer *p, const struct pkt_out *o)
 }
 
 /*
+ * Send an ICMP error (type, code; mtu for "fragmentation needed") from the peer's address
+ * that quotes segment s, which the kernel sent: its IPv4 header and first 8 TCP bytes
+ * (RFC 792).  0 or -errno.
+ */
+static inline int peer_icmp(struct pkt_peer *p, uint8_t type, uint8_t code, uint16_t mtu,
+			    const struct pkt_seg *s)
+{
+	uint8_t pkt[20 + 8 + 20 + 8];
+	uint8_t *ip = pkt, *icmp = pkt + 20, *in = pkt + 28, *th = pkt + 48;
+
+	memset(pkt, 0, sizeof(pkt));
+	ip[0] = 0x45;
+	peer_put16(ip + 2, sizeof(pkt));
+	peer_put16(ip + 4, ++p->ip_id);
+	ip[8] = 64;
+	ip[9] = IPPROTO_ICMP;
+	memcpy(ip + 12, &p->remote, 4);
+	memcpy(ip + 16, &p->local, 4);
+	peer_put16(ip + 10, peer_csum_fold(peer_csum_add(0, ip, 20)));
+
+	in[0] = 0x45;
+	peer_put16(in + 2, 40 + s->len);
+	peer_put16(in + 6, 0x4000);
+	in[8] = 64;
+	in[9] = IPPROTO_TCP;
+	memcpy(in + 12, &s->saddr, 4);
+	memcpy(in + 16, &s->daddr, 4);
+	peer_put16(in + 10, peer_csum_fold(peer_csum_add(0, in, 20)));
+	peer_put16(th, s->sport);
+	peer_put16(th + 2, s->dport);
+	peer_put32(th + 4, s->seq);
+
+	icmp[0] = type;
+	icmp[1] = code;
+	peer_put16(icmp + 6, mtu);
+	peer_put16(icmp + 2, peer_csum_fold(peer_csum_add(0, icmp, sizeof(pkt) - 20)));
+	if (write(p->tun, pkt, sizeof(pkt)) != (ssize_t)sizeof(pkt))
+		return -errno;
+	return 0;
+}
+
+/*
  * Send a segment in the peer's current sequence state: seq snd_nxt, ack rcv_nxt, the peer's
  * window, its MSS option on SYNs; snd_nxt advances by the segment's length (SYN and FIN
  * count one each).

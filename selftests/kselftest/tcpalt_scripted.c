@@ -1167,6 +1167,54 @@ TEST_F_TIMEOUT(scripted, synack_retries_limit, TEST_SECS)
 	ASSERT_EQ(-1, accept_within(self->lfd, 0, &from));
 }
 
+/*
+ * 22. An ICMP port unreachable quoting our SYN is a hard error while opening (RFC 1122
+ * 4.2.3.9, as tcp_v4_err()): connect() fails with ECONNREFUSED at once, without waiting for
+ * SYN retransmissions.
+ */
+TEST_F_TIMEOUT(scripted, icmp_unreachable_refuses_connect, TEST_SECS)
+{
+	struct pkt_seg s;
+
+	self->fd = connect_nonblocking(self->family);
+	ASSERT_LE(0, self->fd) TH_LOG("connect: %s", strerror(errno));
+	peer_conn(&self->peer, 0, 0x05000000);
+	EXPECT_SEGMENT(TH_SYN, WAIT_MS, s);
+	self->peer.kport = s.sport;
+	ASSERT_EQ(0, peer_icmp(&self->peer, 3, 3, 0, &s));
+	ASSERT_EQ(ECONNREFUSED, connect_result(self->fd, WAIT_MS));
+	ASSERT_STATES(self->fd, TCP_CLOSE, ROW_NONE "|CLOSED");
+}
+
+/*
+ * 23. Path MTU discovery (RFC 1191): "fragmentation needed" quoting a segment in flight
+ * lowers the MSS to the new MTU minus 40 and the data is sent again in segments that fit,
+ * without waiting for the retransmission timer.
+ */
+TEST_F_TIMEOUT(scripted, icmp_frag_needed_lowers_mss, TEST_SECS)
+{
+	uint8_t out[1400];
+	struct pkt_seg s, r;
+	long long gap;
+
+	establish_passive(_metadata, self, 0xf0000000);
+	fill(out, sizeof(out), 8);
+	ASSERT_EQ(1400, send(self->fd, out, sizeof(out), MSG_NOSIGNAL));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(1400, s.len) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(0, peer_icmp(&self->peer, 3, 4, 1000, &s));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, r);
+	gap = peer_ts_ms(&r.when) - peer_ts_ms(&s.when);
+	ASSERT_EQ(s.seq, r.seq) TH_LOG("%s", SEG(r));
+	ASSERT_EQ(960, r.len) TH_LOG("%s", SEG(r));
+	ASSERT_GT(150, gap) TH_LOG("resent only after %lld ms", gap);
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, r);
+	ASSERT_EQ(s.seq + 960, r.seq) TH_LOG("%s", SEG(r));
+	ASSERT_EQ(440, r.len) TH_LOG("%s", SEG(r));
+	self->peer.rcv_nxt = s.seq + 1400;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+}
+
 /* Has the tcpalt counter name risen above before? */
 static bool alt_stat_rose(const char *name, long long before)
 {
