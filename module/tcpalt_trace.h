@@ -28,30 +28,26 @@
 		{ TCP_CLOSING, "CLOSING" })
 
 TRACE_EVENT(tcpalt_set_state,
-	TP_PROTO(const struct sock *sk, int oldstate, int newstate),
-	TP_ARGS(sk, oldstate, newstate),
-	TP_STRUCT__entry(
-		__field(const void *, skaddr)
-		__field(int, oldstate)
-		__field(int, newstate)
-		__field(__be32, saddr)
-		__field(__be32, daddr)
-		__field(__u16, sport)
-		__field(__u16, dport)
-	),
-	TP_fast_assign(
-		__entry->skaddr = sk;
-		__entry->oldstate = oldstate;
-		__entry->newstate = newstate;
-		__entry->saddr = inet_sk(sk)->inet_rcv_saddr;
-		__entry->daddr = inet_sk(sk)->inet_daddr;
-		__entry->sport = ntohs(inet_sk(sk)->inet_sport);
-		__entry->dport = ntohs(inet_sk(sk)->inet_dport);
-	),
-	TP_printk("sk=%p %pI4:%u %pI4:%u %s -> %s", __entry->skaddr,
-		  &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport,
-		  tcpalt_trace_state_name(__entry->oldstate),
-		  tcpalt_trace_state_name(__entry->newstate))
+	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
+	    TP_ARGS(sk, oldstate, newstate),
+	    TP_STRUCT__entry(__field(const void *, skaddr)
+			     __field(int, oldstate)
+			     __field(int, newstate)
+			     __field(__be32, saddr)
+			     __field(__be32, daddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)),
+	    TP_fast_assign(__entry->skaddr = sk;
+			   __entry->oldstate = oldstate;
+			   __entry->newstate = newstate;
+			   __entry->saddr = inet_sk(sk)->inet_rcv_saddr;
+			   __entry->daddr = inet_sk(sk)->inet_daddr;
+			   __entry->sport = ntohs(inet_sk(sk)->inet_sport);
+			   __entry->dport = ntohs(inet_sk(sk)->inet_dport);),
+	    TP_printk("sk=%p %pI4:%u %pI4:%u %s -> %s", __entry->skaddr,
+		      &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport,
+		      tcpalt_trace_state_name(__entry->oldstate),
+		      tcpalt_trace_state_name(__entry->newstate))
 );
 
 #endif /* _TCPALT_TRACE_H */
