@@ -112,6 +112,12 @@ void tcpalt_reset_keepalive(struct sock *sk)
 		tcpalt_timer_stop(sk, &ts->keepalive_timer);
 }
 
+/* The error a timeout reports: a soft error an ICMP left behind, else ETIMEDOUT (tcp_write_err). */
+static int tcpalt_timeout_err(struct sock *sk)
+{
+	return READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT;
+}
+
 /* Retransmissions before giving up: R2, or Linux's 8 for an orphan (tcp_orphan_retries). */
 static unsigned int tcpalt_max_retries(struct sock *sk)
 {
@@ -135,7 +141,7 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		}
 		if (++ts->probes_out > tcpalt_max_retries(sk)) {
 			tcpalt_send_active_reset(sk, GFP_ATOMIC);
-			tcpalt_reset(sk, ETIMEDOUT);
+			tcpalt_reset(sk, tcpalt_timeout_err(sk));
 			return;
 		}
 		tcpalt_send_probe(sk);
@@ -147,7 +153,7 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		return;
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_TIMEOUTS);
 	if (sk->sk_state == TCP_SYN_SENT && ts->syn_retries >= tn->syn_retries) {
-		tcpalt_reset(sk, ETIMEDOUT);
+		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
 	if (sk->sk_state == TCP_SYN_RECV && ts->parent && ts->syn_retries >= tn->synack_retries) {
@@ -158,7 +164,7 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		ts->syn_retries++;
 	} else if (++ts->retries > tcpalt_max_retries(sk)) {
 		tcpalt_send_active_reset(sk, GFP_ATOMIC);
-		tcpalt_reset(sk, ETIMEDOUT);
+		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
 	/* RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS); cwnd = 1 segment. */
@@ -203,7 +209,7 @@ static void tcpalt_keepalive_timeout(struct sock *sk)
 	}
 	if (ts->probes_out >= ts->keepcnt) {
 		tcpalt_send_active_reset(sk, GFP_ATOMIC);
-		tcpalt_reset(sk, ETIMEDOUT);
+		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
 	tcpalt_send_probe(sk);
