@@ -157,6 +157,8 @@ static int tcpalt_xmit_queued(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 		flags |= TCPALT_PSH;
 	else if (skb->len && skb == skb_peek_tail(&sk->sk_write_queue))
 		flags |= TCPALT_PSH;
+	/* A retransmission carries PSH again, as Linux keeps it in the queued skb. */
+	cb->flags |= flags & TCPALT_PSH;
 	return tcpalt_xmit(sk, c, seq, flags);
 }
 

@@ -1215,6 +1215,119 @@ TEST_F_TIMEOUT(scripted, icmp_frag_needed_lowers_mss, TEST_SECS)
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
 }
 
+/*
+ * 24. Zero-window probing (RFC 9293 3.8.6.1): data queued behind a window of 0 is not sent;
+ * the persist timer sends probes (an ACK carrying SND.UNA - 1, as Linux's
+ * tcp_xmit_probe_skb()) with exponential backoff, the connection stays open however long
+ * the window stays shut, and a window update releases the data at once.
+ */
+TEST_F_TIMEOUT(scripted, zero_window_probe, TEST_SECS)
+{
+	struct pkt_seg s, p1, p2, p3;
+	uint8_t out[100], more[50];
+	long long gap1, gap2, gap, start;
+	uint32_t una;
+	char timer[32];
+
+	establish_passive(_metadata, self, 0xb0000000);
+	fill(out, sizeof(out), 12);
+	ASSERT_EQ(100, send(self->fd, out, sizeof(out), MSG_NOSIGNAL));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(100, s.len) TH_LOG("%s", SEG(s));
+	una = s.seq + 100;
+	self->peer.rcv_nxt = una;
+	self->peer.win = 0;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	usleep(50000);
+
+	fill(more, sizeof(more), 13);
+	ASSERT_EQ(50, send(self->fd, more, sizeof(more), MSG_NOSIGNAL));
+	EXPECT_SEGMENT(TH_ACK, 3000, p1);
+	ASSERT_EQ(0, p1.len) TH_LOG("data sent into a zero window: %s", SEG(p1));
+	ASSERT_EQ(una - 1, p1.seq) TH_LOG("probe %s", SEG(p1));
+	if (self->alt) {
+		ASSERT_TRUE(alt_row_field(self->peer.kport, self->peer.port, "timer", timer,
+					  sizeof(timer)));
+		ASSERT_STREQ("probe", timer);
+	}
+	/* The peer answers as a receiver whose buffer is still full: ACK, window 0. */
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_SEGMENT(TH_ACK, 6000, p2);
+	ASSERT_EQ(0, p2.len) TH_LOG("%s", SEG(p2));
+	ASSERT_EQ(una - 1, p2.seq) TH_LOG("%s", SEG(p2));
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_SEGMENT(TH_ACK, 9000, p3);
+	ASSERT_EQ(0, p3.len) TH_LOG("%s", SEG(p3));
+	gap1 = peer_ts_ms(&p2.when) - peer_ts_ms(&p1.when);
+	gap2 = peer_ts_ms(&p3.when) - peer_ts_ms(&p2.when);
+	ASSERT_LE(150, gap1) TH_LOG("second probe after %lld ms", gap1);
+	ASSERT_LE(gap1 * 3 / 2, gap2) TH_LOG("backoff: %lld ms then %lld ms", gap1, gap2);
+	ASSERT_STATES(self->fd, TCP_ESTABLISHED, "ESTABLISHED");
+
+	/* The window opens: the 50 bytes go out now, not at the next probe. */
+	self->peer.win = 1000;
+	start = peer_now_ms();
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	gap = peer_ts_ms(&s.when) - start;
+	ASSERT_GT(gap2 / 2, gap) TH_LOG("data sent %lld ms after the window opened", gap);
+	ASSERT_EQ(una, s.seq) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(50, s.len) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(0, memcmp(s.data, more, sizeof(more)));
+	self->peer.rcv_nxt = una + 50;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_QUIET(s);
+}
+
+/*
+ * 25. Nagle's algorithm (RFC 9293 3.7.4, with Minshall's rule as Linux): a second small
+ * write while a small segment is unacknowledged waits for that ACK, then goes out; with
+ * TCP_NODELAY it goes out at once.
+ */
+TEST_F_TIMEOUT(scripted, nagle_and_nodelay, TEST_SECS)
+{
+	uint8_t a[10], b[10];
+	long long deadline, left;
+	struct pkt_seg s;
+	uint32_t first;
+	int one = 1;
+
+	establish_passive(_metadata, self, 0xc0000000);
+	fill(a, sizeof(a), 14);
+	fill(b, sizeof(b), 15);
+	ASSERT_EQ(10, send(self->fd, a, sizeof(a), MSG_NOSIGNAL));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(10, s.len) TH_LOG("%s", SEG(s));
+	first = s.seq;
+	ASSERT_EQ(10, send(self->fd, b, sizeof(b), MSG_NOSIGNAL));
+	/* Only a retransmission of the first segment (RTO >= 200 ms) may come meanwhile. */
+	deadline = peer_now_ms() + QUIET_MS;
+	while ((left = deadline - peer_now_ms()) > 0 &&
+	       peer_expect(&self->peer, TH_ACK, TH_CTL, left, &s) == 1)
+		ASSERT_EQ(first, s.seq) TH_LOG("Nagle did not hold back: %s", SEG(s));
+	peer_drain(&self->peer);
+	self->peer.rcv_nxt += 10;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(self->peer.rcv_nxt, s.seq) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(10, s.len) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(0, memcmp(s.data, b, sizeof(b)));
+	self->peer.rcv_nxt += 10;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+
+	ASSERT_EQ(0, setsockopt(self->fd, SOL_TCP, TCP_NODELAY, &one, sizeof(one)));
+	ASSERT_EQ(10, send(self->fd, a, sizeof(a), MSG_NOSIGNAL));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(10, s.len) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(10, send(self->fd, b, sizeof(b), MSG_NOSIGNAL));
+	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(self->peer.rcv_nxt + 10, s.seq) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(10, s.len) TH_LOG("second write held back with TCP_NODELAY: %s", SEG(s));
+	self->peer.rcv_nxt += 20;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_QUIET(s);
+}
+
 /* Has the tcpalt counter name risen above before? */
 static bool alt_stat_rose(const char *name, long long before)
 {
