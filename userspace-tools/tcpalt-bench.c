@@ -254,16 +254,17 @@ int main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
-			stream_bytes = atoll(optarg) << 20;
+			stream_bytes = tool_arg("tcpalt-bench", "stream-mb", optarg, 1, 1 << 20);
+			stream_bytes <<= 20;
 			break;
 		case 'r':
-			rr_count = atoi(optarg);
+			rr_count = tool_arg("tcpalt-bench", "rr", optarg, 1, 1 << 24);
 			break;
 		case 'c':
-			crr_count = atoi(optarg);
+			crr_count = tool_arg("tcpalt-bench", "crr", optarg, 1, 1 << 24);
 			break;
 		case 'm':
-			mem_conns = atoi(optarg);
+			mem_conns = tool_arg("tcpalt-bench", "mem", optarg, 1, 1 << 20);
 			break;
 		case 'h':
 			usage(stdout);

@@ -95,10 +95,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			port = atoi(optarg);
+			port = tool_arg("tcpalt-demo", "port", optarg, 1, 65535);
 			break;
 		case 'm':
-			msl = atoi(optarg);
+			msl = tool_arg("tcpalt-demo", "msl-ms", optarg, 1, 3600000);
 			break;
 		case 'h':
 			usage(stdout);

@@ -8,13 +8,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <uapi/tcpalt.h>
+#include "tcpalt_tool.h"
 
 static void usage(FILE *out)
 {
@@ -65,10 +66,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "i:n:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			interval = strtol(optarg, NULL, 10);
+			interval = tool_arg("tcpalt-watch", "interval", optarg, 1, 3600000);
 			break;
 		case 'n':
-			count = strtol(optarg, NULL, 10);
+			count = tool_arg("tcpalt-watch", "count", optarg, 0, LONG_MAX);
 			break;
 		case 's':
 			seconds = strtod(optarg, NULL);
