@@ -11,6 +11,7 @@
 #include <linux/export.h>
 #include <linux/bug.h>
 #include <linux/kernel.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
 
 #include "tcpalt.h"
@@ -91,6 +92,30 @@ bool tcpalt_state_transition_ok(int from, int to)
 EXPORT_SYMBOL_IF_KUNIT(tcpalt_state_transition_ok);
 
 /**
+ * tcpalt_trace_sk() - fire the tcpalt_set_state tracepoint for a socket.
+ * @sk: the socket
+ * @old: the state left
+ * @state: the state entered
+ */
+void tcpalt_trace_sk(const struct sock *sk, int old, int state)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	trace_tcpalt_set_state(sk, inet->inet_rcv_saddr, inet->inet_sport, inet->inet_daddr,
+			       inet->inet_dport, old, state);
+}
+
+/**
+ * tcpalt_trace_tw_end() - trace the end of a connection's TIME-WAIT (its entry ends).
+ * @tw: the entry
+ */
+void tcpalt_trace_tw_end(const struct tcpalt_tw *tw)
+{
+	trace_tcpalt_set_state(tw, tw->h.laddr, tw->h.lport, tw->h.raddr, tw->h.rport,
+			       TCP_TIME_WAIT, TCP_CLOSE);
+}
+
+/**
  * tcpalt_set_state() - move @sk to @state.
  * @sk: the socket; its lock must be held by the caller.
  * @state: the TCP_* state to enter
@@ -106,7 +131,12 @@ void tcpalt_set_state(struct sock *sk, int state)
 		return;
 	WARN_ONCE(!tcpalt_state_transition_ok(old, state), "tcpalt: illegal transition %s -> %s\n",
 		  tcpalt_state_name(old), tcpalt_state_name(state));
-	trace_tcpalt_set_state(sk, old, state);
+	/*
+	 * A socket leaves TIME-WAIT at once, handing the connection to a TIME-WAIT entry: the
+	 * connection's TIME-WAIT -> CLOSED is traced when that entry ends, after 2MSL.
+	 */
+	if (old != TCP_TIME_WAIT)
+		tcpalt_trace_sk(sk, old, state);
 	inet_sk_set_state(sk, state);
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ENTER_STATE + state);
 }

@@ -313,6 +313,9 @@ void tcpalt_keepalive(struct sock *sk, int val);
 const char *tcpalt_state_name(int state);
 bool tcpalt_state_transition_ok(int from, int to);
 void tcpalt_set_state(struct sock *sk, int state);
+void tcpalt_trace_sk(const struct sock *sk, int old, int state);
+void tcpalt_trace_tw_end(const struct tcpalt_tw *tw);
+void tcpalt_trace_tw_end(const struct tcpalt_tw *tw);
 
 /* hash.c */
 extern struct list_head tcpalt_all;

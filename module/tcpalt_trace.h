@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tcpalt's tracepoint: one event per state change, fired by tcpalt_set_state().
+ * tcpalt's tracepoint: one event per state change, fired by tcpalt_set_state() and, for the
+ * end of TIME-WAIT, by tcpalt_trace_tw_end().
  * Enable with: echo 1 > /sys/kernel/tracing/events/tcpalt/tcpalt_set_state/enable
  */
 #undef TRACE_SYSTEM
@@ -10,7 +11,6 @@
 #define _TCPALT_TRACE_H
 
 #include <linux/tracepoint.h>
-#include <net/inet_sock.h>
 #include <net/tcp_states.h>
 
 #define tcpalt_trace_state_name(s)			\
@@ -27,9 +27,14 @@
 		{ TCP_LISTEN, "LISTEN" },		\
 		{ TCP_CLOSING, "CLOSING" })
 
+/*
+ * addr is the socket, or the TIME-WAIT entry for the TIME-WAIT -> CLOSED at the end of 2MSL;
+ * addresses and ports are in network order.
+ */
 TRACE_EVENT(tcpalt_set_state,
-	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
-	    TP_ARGS(sk, oldstate, newstate),
+	    TP_PROTO(const void *addr, __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+		     int oldstate, int newstate),
+	    TP_ARGS(addr, saddr, sport, daddr, dport, oldstate, newstate),
 	    TP_STRUCT__entry(__field(const void *, skaddr)
 			     __field(int, oldstate)
 			     __field(int, newstate)
@@ -37,13 +42,13 @@ TRACE_EVENT(tcpalt_set_state,
 			     __field(__be32, daddr)
 			     __field(__u16, sport)
 			     __field(__u16, dport)),
-	    TP_fast_assign(__entry->skaddr = sk;
+	    TP_fast_assign(__entry->skaddr = addr;
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate;
-			   __entry->saddr = inet_sk(sk)->inet_rcv_saddr;
-			   __entry->daddr = inet_sk(sk)->inet_daddr;
-			   __entry->sport = ntohs(inet_sk(sk)->inet_sport);
-			   __entry->dport = ntohs(inet_sk(sk)->inet_dport);),
+			   __entry->saddr = saddr;
+			   __entry->daddr = daddr;
+			   __entry->sport = ntohs(sport);
+			   __entry->dport = ntohs(dport);),
 	    TP_printk("sk=%p %pI4:%u %pI4:%u %s -> %s", __entry->skaddr,
 		      &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport,
 		      tcpalt_trace_state_name(__entry->oldstate),

@@ -33,12 +33,17 @@ static void tcpalt_tw_unlink(struct tcpalt_tw *tw)
 	tcpalt_port_put(xchg(&tw->port, NULL), false);
 }
 
-static enum hrtimer_restart tcpalt_tw_timer_fn(struct hrtimer *t)
+/* The entry ends (by whoever won its timer): TIME-WAIT -> CLOSED; drop the timer's ref. */
+static void tcpalt_tw_end(struct tcpalt_tw *tw)
 {
-	struct tcpalt_tw *tw = container_of(t, struct tcpalt_tw, timer);
-
+	tcpalt_trace_tw_end(tw);
 	tcpalt_tw_unlink(tw);
 	tcpalt_tw_put(tw);
+}
+
+static enum hrtimer_restart tcpalt_tw_timer_fn(struct hrtimer *t)
+{
+	tcpalt_tw_end(container_of(t, struct tcpalt_tw, timer));
 	return HRTIMER_NORESTART;
 }
 
@@ -80,6 +85,8 @@ void tcpalt_time_wait(struct sock *sk)
 			tcpalt_ehash_replace(&ts->h, &tw->h);
 	}
 	/* Without memory for the entry the connection just ends, as Linux does. */
+	if (!tw)
+		tcpalt_trace_sk(sk, TCP_TIME_WAIT, TCP_CLOSE);
 	tcpalt_done(sk);
 }
 
@@ -93,8 +100,7 @@ bool tcpalt_tw_kill(struct tcpalt_tw *tw)
 {
 	if (hrtimer_try_to_cancel(&tw->timer) != 1)
 		return false;
-	tcpalt_tw_unlink(tw);
-	tcpalt_tw_put(tw);
+	tcpalt_tw_end(tw);
 	return true;
 }
 
@@ -171,12 +177,10 @@ void tcpalt_tw_purge(struct net *net)
 		spin_unlock_bh(&tcpalt_all_lock);
 		if (!tw)
 			return;
-		if (hrtimer_cancel(&tw->timer)) {
+		if (hrtimer_cancel(&tw->timer))
+			tcpalt_tw_end(tw);
+		else	/* the callback ran; make sure the entry is off the list */
 			tcpalt_tw_unlink(tw);
-			tcpalt_tw_put(tw);
-		} else {
-			tcpalt_tw_unlink(tw);	/* the callback ran; make sure it is off the list */
-		}
 		tcpalt_tw_put(tw);
 	}
 }

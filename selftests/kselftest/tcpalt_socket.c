@@ -158,4 +158,67 @@ TEST(tracepoint_state_changes)
 	EXPECT_NE(NULL, strstr(buf, "LISTEN -> CLOSED"));
 }
 
+/* How many times needle occurs in haystack. */
+static int count_of(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	while ((haystack = strstr(haystack, needle))) {
+		n++;
+		haystack += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * The connection's TIME-WAIT -> CLOSED is traced when its TIME-WAIT ends, 2MSL after it
+ * began (net.tcpalt.msl_ms = 500 here), once, and not when the socket hands the connection
+ * over to its TIME-WAIT entry.
+ */
+TEST(tracepoint_time_wait_end)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET }, cin;
+	char old_msl[32] = "", enter[96], leave[96];
+	static char buf[1 << 16];
+	socklen_t len = sizeof(sin);
+	int l, c, a;
+
+	if (access(TRACE_EVENT_ENABLE, W_OK))
+		SKIP(return, "no tracefs at " TRACE_DIR);
+	ASSERT_LT(0, tcpalt_read_file(TCPALT_SYSCTL_MSL_MS, old_msl, sizeof(old_msl)));
+	ASSERT_EQ(0, write_str(TCPALT_SYSCTL_MSL_MS, "500"));
+	ASSERT_EQ(0, write_str(TRACE_DIR "/trace", ""));
+	ASSERT_EQ(0, write_str(TRACE_EVENT_ENABLE, "1"));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(tcpalt_family(), SOCK_STREAM, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, listen(l, 1));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&sin, &len));
+	c = socket(tcpalt_family(), SOCK_STREAM, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sin, sizeof(sin)));
+	len = sizeof(cin);
+	ASSERT_EQ(0, getsockname(c, (struct sockaddr *)&cin, &len));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	snprintf(enter, sizeof(enter), "127.0.0.1:%u 127.0.0.1:%u FIN-WAIT-2 -> TIME-WAIT",
+		 ntohs(cin.sin_port), ntohs(sin.sin_port));
+	snprintf(leave, sizeof(leave), "127.0.0.1:%u 127.0.0.1:%u TIME-WAIT -> CLOSED",
+		 ntohs(cin.sin_port), ntohs(sin.sin_port));
+	close(c);			/* the client closes first: it ends in TIME-WAIT */
+	usleep(100 * 1000);
+	close(a);
+	close(l);
+	usleep(200 * 1000);
+	ASSERT_LT(0, tcpalt_read_file(TRACE_DIR "/trace", buf, sizeof(buf)));
+	EXPECT_EQ(1, count_of(buf, enter)) TH_LOG("trace:\n%s", buf);
+	EXPECT_EQ(0, count_of(buf, leave)) TH_LOG("TIME-WAIT ended early:\n%s", buf);
+	usleep(1500 * 1000);		/* 2MSL = 1 s after TIME-WAIT began */
+	write_str(TRACE_EVENT_ENABLE, "0");
+	ASSERT_LT(0, tcpalt_read_file(TRACE_DIR "/trace", buf, sizeof(buf)));
+	EXPECT_EQ(1, count_of(buf, leave)) TH_LOG("trace:\n%s", buf);
+	EXPECT_EQ(0, write_str(TCPALT_SYSCTL_MSL_MS, old_msl));
+}
+
 TEST_HARNESS_MAIN
