@@ -1328,6 +1328,29 @@ TEST_F_TIMEOUT(scripted, nagle_and_nodelay, TEST_SECS)
 	EXPECT_QUIET(s);
 }
 
+/*
+ * 26. Delayed ACK (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2): a lone small segment is acknowledged
+ * within 500 ms.  tcpalt delays that ACK (40 ms timer, as Linux's minimum ATO; an hrtimer
+ * never fires early, so the ACK cannot come sooner); Linux's quick-ACK mode at the start of a
+ * connection answers at once, so the lower bound is checked on tcpalt only.
+ */
+TEST_F_TIMEOUT(scripted, delayed_ack, TEST_SECS)
+{
+	struct pkt_seg s;
+	long long start, gap;
+	uint8_t out[10];
+
+	establish_passive(_metadata, self, 0xd0000000);
+	fill(out, sizeof(out), 16);
+	start = peer_now_ms();
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK | TH_PSH, out, sizeof(out)));
+	EXPECT_ACK_OF(self->peer.snd_nxt, DELACK_MS, s);
+	gap = peer_ts_ms(&s.when) - start;
+	ASSERT_GE(DELACK_MS, gap);
+	if (self->alt)
+		ASSERT_LE(35, gap) TH_LOG("ACK sent after %lld ms, not delayed", gap);
+}
+
 /* Has the tcpalt counter name risen above before? */
 static bool alt_stat_rose(const char *name, long long before)
 {
