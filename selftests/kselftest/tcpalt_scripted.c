@@ -3,7 +3,8 @@
  * A scripted packet-level peer (pktpeer.h: a TUN device in a private network namespace)
  * drives one connection through the states and corner cases that need a peer to misbehave:
  * SYN-RECEIVED with a withheld ACK, simultaneous open, CLOSING, a retransmitted FIN in
- * TIME-WAIT, blind RSTs, SYN retransmission and timeout.
+ * TIME-WAIT, blind RSTs, retransmission and its limits, zero-window probes, Nagle, delayed
+ * ACK, ICMP errors.
  *
  * Every test runs twice: variant "inet" against the kernel's own TCP (the reference; it proves
  * the script right) and variant "tcpalt" against AF_TCPALT, asserting the same behaviour on
