@@ -121,32 +121,41 @@ static int write_str(const char *path, const char *s)
 #define TRACE_DIR "/sys/kernel/tracing"
 #define TRACE_EVENT_ENABLE TRACE_DIR "/events/tcpalt/tcpalt_set_state/enable"
 
+/*
+ * Start tracing state changes (trace buffer emptied), then make one loopback connection:
+ * fd[0] the listener (its address in *srv), fd[1] the client, fd[2] the accepted socket.
+ */
+static int traced_connection(int fd[3], struct sockaddr_in *srv)
+{
+	socklen_t len = sizeof(*srv);
+
+	*srv = (struct sockaddr_in){ .sin_family = AF_INET,
+				     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (write_str(TRACE_DIR "/trace", "") || write_str(TRACE_EVENT_ENABLE, "1"))
+		return -1;
+	fd[0] = socket(tcpalt_family(), SOCK_STREAM, 0);
+	fd[1] = socket(tcpalt_family(), SOCK_STREAM, 0);
+	if (fd[0] < 0 || fd[1] < 0 || bind(fd[0], (struct sockaddr *)srv, sizeof(*srv)) ||
+	    listen(fd[0], 1) || getsockname(fd[0], (struct sockaddr *)srv, &len) ||
+	    connect(fd[1], (struct sockaddr *)srv, sizeof(*srv)))
+		return -1;
+	fd[2] = accept(fd[0], NULL, NULL);
+	return fd[2] < 0 ? -1 : 0;
+}
+
 /* DESIGN D6: every state change fires the tcpalt_set_state tracepoint. */
 TEST(tracepoint_state_changes)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
 	static char buf[1 << 16];
-	socklen_t len = sizeof(sin);
-	int l, c, a;
+	struct sockaddr_in sin;
+	int fd[3];
 
 	if (access(TRACE_EVENT_ENABLE, W_OK))
 		SKIP(return, "no tracefs at " TRACE_DIR);
-	ASSERT_EQ(0, write_str(TRACE_DIR "/trace", ""));
-	ASSERT_EQ(0, write_str(TRACE_EVENT_ENABLE, "1"));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(tcpalt_family(), SOCK_STREAM, 0);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sin, sizeof(sin)));
-	ASSERT_EQ(0, listen(l, 1));
-	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&sin, &len));
-	c = socket(tcpalt_family(), SOCK_STREAM, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sin, sizeof(sin)));
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
-	close(a);
-	close(c);
-	close(l);
+	ASSERT_EQ(0, traced_connection(fd, &sin)) TH_LOG("%s", strerror(errno));
+	close(fd[2]);
+	close(fd[1]);
+	close(fd[0]);
 	write_str(TRACE_EVENT_ENABLE, "0");
 	ASSERT_LT(0, tcpalt_read_file(TRACE_DIR "/trace", buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "CLOSED -> LISTEN"));
@@ -177,39 +186,26 @@ static int count_of(const char *haystack, const char *needle)
  */
 TEST(tracepoint_time_wait_end)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET }, cin;
 	char old_msl[32] = "", enter[96], leave[96];
+	struct sockaddr_in sin, cin;
 	static char buf[1 << 16];
-	socklen_t len = sizeof(sin);
-	int l, c, a;
+	socklen_t len = sizeof(cin);
+	int fd[3];
 
 	if (access(TRACE_EVENT_ENABLE, W_OK))
 		SKIP(return, "no tracefs at " TRACE_DIR);
 	ASSERT_LT(0, tcpalt_read_file(TCPALT_SYSCTL_MSL_MS, old_msl, sizeof(old_msl)));
 	ASSERT_EQ(0, write_str(TCPALT_SYSCTL_MSL_MS, "500"));
-	ASSERT_EQ(0, write_str(TRACE_DIR "/trace", ""));
-	ASSERT_EQ(0, write_str(TRACE_EVENT_ENABLE, "1"));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(tcpalt_family(), SOCK_STREAM, 0);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sin, sizeof(sin)));
-	ASSERT_EQ(0, listen(l, 1));
-	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&sin, &len));
-	c = socket(tcpalt_family(), SOCK_STREAM, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sin, sizeof(sin)));
-	len = sizeof(cin);
-	ASSERT_EQ(0, getsockname(c, (struct sockaddr *)&cin, &len));
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, traced_connection(fd, &sin)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, getsockname(fd[1], (struct sockaddr *)&cin, &len));
 	snprintf(enter, sizeof(enter), "127.0.0.1:%u 127.0.0.1:%u FIN-WAIT-2 -> TIME-WAIT",
 		 ntohs(cin.sin_port), ntohs(sin.sin_port));
 	snprintf(leave, sizeof(leave), "127.0.0.1:%u 127.0.0.1:%u TIME-WAIT -> CLOSED",
 		 ntohs(cin.sin_port), ntohs(sin.sin_port));
-	close(c);			/* the client closes first: it ends in TIME-WAIT */
+	close(fd[1]);			/* the client closes first: it ends in TIME-WAIT */
 	usleep(100 * 1000);
-	close(a);
-	close(l);
+	close(fd[2]);
+	close(fd[0]);
 	usleep(200 * 1000);
 	ASSERT_LT(0, tcpalt_read_file(TRACE_DIR "/trace", buf, sizeof(buf)));
 	EXPECT_EQ(1, count_of(buf, enter)) TH_LOG("trace:\n%s", buf);
