@@ -249,6 +249,23 @@ static inline uint32_t peer_get32(const uint8_t *b)
 }
 
 /* Build and send one segment from the peer to the kernel; 0 or -errno. */
+/* Write a 20-byte IPv4 header (TTL 64) with its checksum at ip. */
+static inline void peer_ip_header(uint8_t *ip, uint16_t total, uint16_t id, uint16_t frag,
+				  uint8_t proto, const struct in_addr *src,
+				  const struct in_addr *dst)
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;				/* version 4, IHL 5 */
+	peer_put16(ip + 2, total);
+	peer_put16(ip + 4, id);
+	peer_put16(ip + 6, frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	peer_put16(ip + 10, peer_csum_fold(peer_csum_add(0, ip, 20)));
+}
+
 static inline int peer_xmit(struct pkt_peer *p, const struct pkt_out *o)
 {
 	uint8_t pkt[20 + 24 + PEER_MAX_PAYLOAD];
@@ -260,17 +277,9 @@ static inline int peer_xmit(struct pkt_peer *p, const struct pkt_out *o)
 		return -EMSGSIZE;
 	tcplen = 20 + optlen + o->len;
 	total = 20 + tcplen;
-	memset(pkt, 0, 20 + 20 + optlen);
-
-	ip[0] = 0x45;				/* version 4, IHL 5 */
-	peer_put16(ip + 2, total);
-	peer_put16(ip + 4, ++p->ip_id);
-	peer_put16(ip + 6, 0x4000);		/* DF */
-	ip[8] = 64;
-	ip[9] = IPPROTO_TCP;
-	memcpy(ip + 12, &p->remote, 4);
-	memcpy(ip + 16, &p->local, 4);
-	peer_put16(ip + 10, peer_csum_fold(peer_csum_add(0, ip, 20)));
+	memset(tcp, 0, 20 + optlen);
+	peer_ip_header(ip, total, ++p->ip_id, 0x4000 /* DF */, IPPROTO_TCP, &p->remote,
+		       &p->local);
 
 	peer_put16(tcp, p->port);
 	peer_put16(tcp + 2, p->kport);
@@ -308,23 +317,9 @@ static inline int peer_icmp(struct pkt_peer *p, uint8_t type, uint8_t code, uint
 	uint8_t *ip = pkt, *icmp = pkt + 20, *in = pkt + 28, *th = pkt + 48;
 
 	memset(pkt, 0, sizeof(pkt));
-	ip[0] = 0x45;
-	peer_put16(ip + 2, sizeof(pkt));
-	peer_put16(ip + 4, ++p->ip_id);
-	ip[8] = 64;
-	ip[9] = IPPROTO_ICMP;
-	memcpy(ip + 12, &p->remote, 4);
-	memcpy(ip + 16, &p->local, 4);
-	peer_put16(ip + 10, peer_csum_fold(peer_csum_add(0, ip, 20)));
-
-	in[0] = 0x45;
-	peer_put16(in + 2, 40 + s->len);
-	peer_put16(in + 6, 0x4000);
-	in[8] = 64;
-	in[9] = IPPROTO_TCP;
-	memcpy(in + 12, &s->saddr, 4);
-	memcpy(in + 16, &s->daddr, 4);
-	peer_put16(in + 10, peer_csum_fold(peer_csum_add(0, in, 20)));
+	peer_ip_header(ip, sizeof(pkt), ++p->ip_id, 0, IPPROTO_ICMP, &p->remote, &p->local);
+	/* The quoted header as the kernel sent it (its IP ID is not kept: 0 here). */
+	peer_ip_header(in, 40 + s->len, 0, 0x4000, IPPROTO_TCP, &s->saddr, &s->daddr);
 	peer_put16(th, s->sport);
 	peer_put16(th + 2, s->dport);
 	peer_put32(th + 4, s->seq);

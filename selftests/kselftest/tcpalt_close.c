@@ -142,58 +142,54 @@ TEST_F(cl, transfer_16m_both_ways)
 }
 
 /*
- * RFC 9293 3.6 case 1, the client closes first: client FIN-WAIT-2 (after the FIN's ACK),
- * server CLOSE-WAIT reading EOF; after the server's close() the client is in TIME-WAIT and the
- * server's row is gone (via LAST-ACK).
+ * RFC 9293 3.6 case 1 from either end: the closer goes FIN-WAIT-2 once its FIN is ACKed, the
+ * other end reads EOF in CLOSE-WAIT; after the other end's close() the closer is in
+ * TIME-WAIT and the other end's row is gone (via LAST-ACK).
  */
-TEST_F(cl, active_close_by_client)
+static void active_close(struct __test_metadata *_metadata, struct sl_pair *p, bool by_client,
+			 bool closer_alt, bool other_alt)
 {
-	struct sockaddr_in cl, sv;
 	long last_ack = sl_tcpalt_stat("Enter_LAST-ACK");
-	struct sl_pair p;
+	struct sockaddr_in *closer_addr = by_client ? &p->caddr : &p->saddr;
+	struct sockaddr_in *other_addr = by_client ? &p->saddr : &p->caddr;
+	int *closer = by_client ? &p->c : &p->s;
+	int *other = by_client ? &p->s : &p->c;
 	char c;
 
-	PAIR(&p);
-	cl = p.caddr;
-	sv = p.saddr;
-	close(p.c);
-	p.c = -1;
-	EXPECT_EQ(0, recv(p.s, &c, 1, 0));
-	EXPECT_STATE(variant->salt, &sv, &cl, "CLOSE-WAIT");
-	EXPECT_STATE(variant->calt, &cl, &sv, "FIN-WAIT-2");
-	close(p.s);
-	p.s = -1;
-	EXPECT_STATE(variant->calt, &cl, &sv, "TIME-WAIT");
-	EXPECT_STATE(variant->salt, &sv, &cl, "gone");
-	if (variant->salt)
+	if (!by_client) {
+		close(p->l);
+		p->l = -1;
+	}
+	close(*closer);
+	*closer = -1;
+	EXPECT_EQ(0, recv(*other, &c, 1, 0));
+	EXPECT_STATE(other_alt, other_addr, closer_addr, "CLOSE-WAIT");
+	EXPECT_STATE(closer_alt, closer_addr, other_addr, "FIN-WAIT-2");
+	close(*other);
+	*other = -1;
+	EXPECT_STATE(closer_alt, closer_addr, other_addr, "TIME-WAIT");
+	EXPECT_STATE(other_alt, other_addr, closer_addr, "gone");
+	if (other_alt)
 		EXPECT_LT(last_ack, sl_tcpalt_stat("Enter_LAST-ACK"));
+}
+
+/* The client closes first: the client ends in TIME-WAIT. */
+TEST_F(cl, active_close_by_client)
+{
+	struct sl_pair p;
+
+	PAIR(&p);
+	active_close(_metadata, &p, true, variant->calt, variant->salt);
 	sl_pair_close(&p);
 }
 
-/* RFC 9293 3.6 case 1 with the roles swapped: the server ends in TIME-WAIT. */
+/* The server closes first: the server ends in TIME-WAIT. */
 TEST_F(cl, active_close_by_server)
 {
-	struct sockaddr_in cl, sv;
-	long last_ack = sl_tcpalt_stat("Enter_LAST-ACK");
 	struct sl_pair p;
-	char c;
 
 	PAIR(&p);
-	cl = p.caddr;
-	sv = p.saddr;
-	close(p.l);
-	p.l = -1;
-	close(p.s);
-	p.s = -1;
-	EXPECT_EQ(0, recv(p.c, &c, 1, 0));
-	EXPECT_STATE(variant->calt, &cl, &sv, "CLOSE-WAIT");
-	EXPECT_STATE(variant->salt, &sv, &cl, "FIN-WAIT-2");
-	close(p.c);
-	p.c = -1;
-	EXPECT_STATE(variant->salt, &sv, &cl, "TIME-WAIT");
-	EXPECT_STATE(variant->calt, &cl, &sv, "gone");
-	if (variant->calt)
-		EXPECT_LT(last_ack, sl_tcpalt_stat("Enter_LAST-ACK"));
+	active_close(_metadata, &p, false, variant->salt, variant->calt);
 	sl_pair_close(&p);
 }
 
@@ -467,22 +463,15 @@ static int bind_port(int fam, unsigned short port, int reuse)
  */
 TEST_F(cl, timewait_client_port_bind)
 {
-	struct sockaddr_in cl, sv;
+	unsigned short port;
 	struct sl_pair p;
-	char c;
 
 	PAIR(&p);
-	cl = p.caddr;
-	sv = p.saddr;
-	close(p.c);
-	p.c = -1;
-	ASSERT_EQ(0, recv(p.s, &c, 1, 0));
-	close(p.s);
-	p.s = -1;
-	ASSERT_EQ(0, sl_wait_state(variant->calt, &cl, &sv, "TIME-WAIT", SL_STEP_MS, NULL));
-	EXPECT_EQ(-EADDRINUSE, bind_port(self->cfam, ntohs(cl.sin_port), 0));
-	EXPECT_EQ(-EADDRINUSE, bind_port(self->sfam, ntohs(cl.sin_port), 0));
-	EXPECT_EQ(-EADDRINUSE, bind_port(self->cfam, ntohs(cl.sin_port), 1));
+	port = ntohs(p.caddr.sin_port);
+	active_close(_metadata, &p, true, variant->calt, variant->salt);
+	EXPECT_EQ(-EADDRINUSE, bind_port(self->cfam, port, 0));
+	EXPECT_EQ(-EADDRINUSE, bind_port(self->sfam, port, 0));
+	EXPECT_EQ(-EADDRINUSE, bind_port(self->cfam, port, 1));
 	sl_pair_close(&p);
 }
 
@@ -492,21 +481,10 @@ TEST_F(cl, timewait_client_port_bind)
  */
 TEST_F(cl, timewait_server_port_bind)
 {
-	struct sockaddr_in cl, sv;
 	struct sl_pair p;
-	char c;
 
 	PAIR(&p);
-	cl = p.caddr;
-	sv = p.saddr;
-	close(p.l);
-	p.l = -1;
-	close(p.s);
-	p.s = -1;
-	ASSERT_EQ(0, recv(p.c, &c, 1, 0));
-	close(p.c);
-	p.c = -1;
-	ASSERT_EQ(0, sl_wait_state(variant->salt, &sv, &cl, "TIME-WAIT", SL_STEP_MS, NULL));
+	active_close(_metadata, &p, false, variant->salt, variant->calt);
 	EXPECT_EQ(-EADDRINUSE, bind_port(self->sfam, PORT, 0));
 	EXPECT_EQ(-EADDRINUSE, bind_port(self->cfam, PORT, 0));
 	EXPECT_EQ(0, bind_port(self->sfam, PORT, 1));

@@ -309,6 +309,21 @@ static long alt_row_num(FIXTURE_DATA(scripted) *self, const char *name)
 	return strtol(buf, NULL, 10);
 }
 
+/*
+ * Poll the connection's row until it is gone, up to limit ms after start (peer_now_ms()
+ * time); how long after start it went, or -1 (self->row then holds its state).
+ */
+static long long row_gone_ms(FIXTURE_DATA(scripted) *self, long long start, int limit)
+{
+	while (peer_now_ms() - start < limit) {
+		row_state(self, self->row, sizeof(self->row));
+		if (!strcmp(self->row, ROW_NONE))
+			return peer_now_ms() - start;
+		usleep(20000);
+	}
+	return -1;
+}
+
 /* A counter of /proc/tcpalt/stats, or -1. */
 static long long alt_stat(const char *name)
 {
@@ -941,6 +956,26 @@ TEST_F_TIMEOUT(scripted, fin_wait_2_and_time_wait_states, TEST_SECS)
 }
 
 /*
+ * The peer's FIN has been read; close() sends FIN+ACK (acknowledging the peer's FIN) and the
+ * connection is in LAST-ACK until the peer's ACK of that FIN ends it (RFC 9293 3.6).
+ */
+static void close_last_ack(struct __test_metadata *_metadata, FIXTURE_DATA(scripted) *self)
+{
+	struct pkt_seg s;
+
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	EXPECT_SEGMENT(TH_FIN | TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(self->peer.rcv_nxt, s.seq) TH_LOG("%s", SEG(s));
+	ASSERT_EQ(self->peer.snd_nxt, s.ack) TH_LOG("%s", SEG(s));
+	ASSERT_STATES(-1, -1, "LAST-ACK");
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	ASSERT_STATES(-1, -1, ROW_NONE);
+	EXPECT_QUIET(s);
+}
+
+/*
  * 13. Passive close (RFC 9293 3.6): the peer's FIN is ACKed, reads return 0 and the
  * connection is in CLOSE-WAIT; close() sends FIN (LAST-ACK) and its ACK ends the connection.
  */
@@ -955,18 +990,7 @@ TEST_F_TIMEOUT(scripted, passive_close_close_wait_last_ack, TEST_SECS)
 	ASSERT_EQ(self->peer.snd_nxt, s.ack) TH_LOG("%s", SEG(s));
 	ASSERT_EQ(0, recv(self->fd, &c, 1, 0));
 	ASSERT_STATES(self->fd, TCP_CLOSE_WAIT, "CLOSE-WAIT");
-
-	ASSERT_EQ(0, close(self->fd));
-	self->fd = -1;
-	EXPECT_SEGMENT(TH_FIN | TH_ACK, WAIT_MS, s);
-	ASSERT_EQ(self->peer.rcv_nxt, s.seq) TH_LOG("%s", SEG(s));
-	ASSERT_EQ(self->peer.snd_nxt, s.ack) TH_LOG("%s", SEG(s));
-	ASSERT_STATES(-1, -1, "LAST-ACK");
-
-	self->peer.rcv_nxt = s.seq + 1;
-	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
-	ASSERT_STATES(-1, -1, ROW_NONE);
-	EXPECT_QUIET(s);
+	close_last_ack(_metadata, self);
 }
 
 /*
@@ -976,24 +1000,13 @@ TEST_F_TIMEOUT(scripted, passive_close_close_wait_last_ack, TEST_SECS)
  */
 TEST_F_TIMEOUT(scripted, three_way_close_passive, TEST_SECS)
 {
-	uint32_t peer_fin;
-	struct pkt_seg s;
 	char c;
 
 	establish_passive(_metadata, self, 0xb0000000);
-	peer_fin = self->peer.snd_nxt;
 	ASSERT_EQ(0, peer_send(&self->peer, TH_FIN | TH_ACK, NULL, 0));
 	ASSERT_EQ(0, recv(self->fd, &c, 1, 0));
-	ASSERT_EQ(0, close(self->fd));
-	self->fd = -1;
-	EXPECT_SEGMENT(TH_FIN | TH_ACK, WAIT_MS, s);
-	ASSERT_EQ(peer_fin + 1, s.ack) TH_LOG("%s", SEG(s));
-	ASSERT_EQ(self->peer.rcv_nxt, s.seq) TH_LOG("%s", SEG(s));
-	ASSERT_STATES(-1, -1, "LAST-ACK");
-	self->peer.rcv_nxt = s.seq + 1;
-	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
-	ASSERT_STATES(-1, -1, ROW_NONE);
-	EXPECT_QUIET(s);
+	/* close() at EOF: its FIN+ACK also acknowledges the peer's FIN. */
+	close_last_ack(_metadata, self);
 }
 
 /*
@@ -1024,7 +1037,7 @@ TEST_F_TIMEOUT(scripted, three_way_close_active, TEST_SECS)
  */
 TEST_F_TIMEOUT(scripted, orphan_fin_wait_2_timeout, TEST_SECS)
 {
-	long long start, gone = -1;
+	long long gone;
 	struct pkt_seg s;
 
 	if (!self->alt)
@@ -1036,15 +1049,7 @@ TEST_F_TIMEOUT(scripted, orphan_fin_wait_2_timeout, TEST_SECS)
 	self->peer.rcv_nxt = s.seq + 1;
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
 	ASSERT_STATES(-1, -1, "FIN-WAIT-2");
-	start = peer_now_ms();
-	while (peer_now_ms() - start < 4000) {
-		row_state(self, self->row, sizeof(self->row));
-		if (!strcmp(self->row, ROW_NONE)) {
-			gone = peer_now_ms() - start;
-			break;
-		}
-		usleep(20000);
-	}
+	gone = row_gone_ms(self, peer_now_ms(), 4000);
 	ASSERT_LE(0, gone) TH_LOG("still %s after 4 s", self->row);
 	EXPECT_GE(gone, 500);
 	EXPECT_QUIET(s);
@@ -1143,7 +1148,7 @@ TEST_F_TIMEOUT(scripted, data_retransmit_backoff, TEST_SECS)
 TEST_F_TIMEOUT(scripted, synack_retries_limit, TEST_SECS)
 {
 	const uint32_t iss = 0x03000000;
-	long long start, gone = -1;
+	long long start, gone;
 	struct sockaddr_in from;
 	struct pkt_seg s;
 
@@ -1156,14 +1161,7 @@ TEST_F_TIMEOUT(scripted, synack_retries_limit, TEST_SECS)
 	EXPECT_SEGMENT(TH_SYN | TH_ACK, WAIT_MS, s);
 	start = peer_ts_ms(&s.when);
 	EXPECT_SEGMENT(TH_SYN | TH_ACK, 3000, s);
-	while (peer_now_ms() - start < 8000) {
-		row_state(self, self->row, sizeof(self->row));
-		if (!strcmp(self->row, ROW_NONE)) {
-			gone = peer_now_ms() - start;
-			break;
-		}
-		usleep(50000);
-	}
+	gone = row_gone_ms(self, start, 8000);
 	ASSERT_LE(2000, gone) TH_LOG("half-open connection: %s", self->row);
 	ASSERT_EQ(-1, accept_within(self->lfd, 0, &from));
 }
