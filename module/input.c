@@ -481,7 +481,10 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 		tcpalt_fin(sk);
 		return;
 	}
-	/* ACK every second full segment at once, the rest within 40 ms (RFC 1122 4.2.3.2). */
+	/*
+	 * ACK every second segment at once (RFC 1122 4.2.3.2 asks for every second full-sized
+	 * one at least), a lone one within 40 ms.
+	 */
 	if (was_ooo || ++ts->unacked_segs >= 2)
 		tcpalt_send_ack(sk);
 	else

@@ -136,7 +136,7 @@ enum tcpalt_rtx_kind {
  * @keepalive_timer: keepalive, and FIN-WAIT-2 timeout of an orphan
  * @deferred: TCPALT_*_DEFERRED bits: timer work waiting for release_sock()
  * @ack_pending: an ACK is owed to the peer
- * @unacked_segs: full segments received since the last ACK we sent
+ * @unacked_segs: segments received since the last ACK we sent
  * @nodelay: TCP_NODELAY
  * @keepidle: TCP_KEEPIDLE (s)
  * @keepintvl: TCP_KEEPINTVL (s)
