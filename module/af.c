@@ -96,19 +96,25 @@ static int tcpalt_listen(struct socket *sock, int backlog)
 		if (err)
 			goto out;
 	}
-	err = tcpalt_port_listen(sk, backlog);
-	if (err)
-		goto out;
 	ts->h.laddr = inet_sk(sk)->inet_rcv_saddr;
 	ts->h.lport = inet_sk(sk)->inet_sport;
 	ts->h.raddr = 0;
 	ts->h.rport = 0;
-	err = tcpalt_lhash_insert(sk);
+	/* The kernel TCP is kept off the port first, then SYNs may come. */
+	err = tcpalt_port_listen(sk, backlog);
 	if (err)
 		goto out;
+	tcpalt_listen_start(sk);
+	tcpalt_set_state(sk, TCP_LISTEN);
+	err = tcpalt_lhash_insert(sk);
+	if (err) {
+		tcpalt_listen_stop(sk);
+		tcpalt_set_state(sk, TCP_CLOSE);
+		tcpalt_port_unlisten(sk);
+		goto out;
+	}
 	if (list_empty(&ts->h.all))
 		tcpalt_all_add(&ts->h);
-	tcpalt_set_state(sk, TCP_LISTEN);
 out:
 	release_sock(sk);
 	return err;
@@ -187,8 +193,6 @@ fail:
 	return err;
 }
 
-static void tcpalt_close_listener(struct sock *sk);
-
 /* What tcp_disconnect() does for connect(AF_UNSPEC) and shutdown() of a listener/SYN-SENT. */
 static int tcpalt_disconnect(struct sock *sk)
 {
@@ -197,7 +201,8 @@ static int tcpalt_disconnect(struct sock *sk)
 	if (old == TCP_CLOSE)
 		return 0;
 	if (old == TCP_LISTEN) {
-		tcpalt_close_listener(sk);
+		tcpalt_unhash(&tcpalt_sk(sk)->h);
+		tcpalt_listen_stop(sk);
 		tcpalt_port_unlisten(sk);
 	} else if (old != TCP_SYN_SENT) {
 		tcpalt_send_active_reset(sk, GFP_KERNEL);
@@ -207,6 +212,11 @@ static int tcpalt_disconnect(struct sock *sk)
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	WRITE_ONCE(sk->sk_err, 0);
+	/* As tcp_disconnect(): what bind() did not fix is forgotten. */
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet_sk(sk)->inet_saddr = 0;
+		inet_sk(sk)->inet_rcv_saddr = 0;
+	}
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
 		tcpalt_port_release(sk, true);
 		inet_sk(sk)->inet_num = 0;
@@ -293,7 +303,6 @@ out:
 static int tcpalt_accept(struct socket *sock, struct socket *newsock, int flags, bool kern)
 {
 	struct sock *sk = sock->sk, *child = NULL;
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	long timeo;
 	int err;
@@ -305,20 +314,7 @@ static int tcpalt_accept(struct socket *sock, struct socket *newsock, int flags,
 	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
 	add_wait_queue_exclusive(sk_sleep(sk), &wait);
 	for (;;) {
-		spin_lock_bh(&ts->accept_lock);
-		if (!list_empty(&ts->accept_queue)) {
-			struct tcpalt_sock *cts = list_first_entry(&ts->accept_queue,
-								   struct tcpalt_sock, accept_node);
-
-			child = tcpalt_to_sk(cts);
-			list_del_init(&cts->accept_node);
-			cts->queued = 0;
-			cts->parent = NULL;
-			ts->accept_qlen--;
-		} else {
-			child = NULL;
-		}
-		spin_unlock_bh(&ts->accept_lock);
+		child = tcpalt_accept_dequeue(sk);
 		if (child)
 			break;
 		err = -EINVAL;
@@ -338,7 +334,6 @@ static int tcpalt_accept(struct socket *sock, struct socket *newsock, int flags,
 	if (!child)
 		goto out;
 	release_sock(sk);
-	sock_put(sk);	/* the child's reference on its parent */
 
 	lock_sock(child);
 	sock_graft(child, newsock);
@@ -417,11 +412,23 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 	return mask;
 }
 
+/* Bytes received and not read, excluding a FIN (sequence arithmetic: safe across 2^32). */
+static u32 tcpalt_unread(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		n += TCPALT_SKB_CB(skb)->end_seq -
+		     tcpalt_seq_max(TCPALT_SKB_CB(skb)->seq, ts->copied_seq);
+	return n;
+}
+
 static int tcpalt_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sk_buff *skb;
 	int answ = 0;
 
 	switch (cmd) {
@@ -429,9 +436,7 @@ static int tcpalt_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		lock_sock(sk);
-		skb_queue_walk(&sk->sk_receive_queue, skb)
-			answ += TCPALT_SKB_CB(skb)->end_seq -
-				max(TCPALT_SKB_CB(skb)->seq, ts->copied_seq);
+		answ = tcpalt_unread(sk);
 		release_sock(sk);
 		break;
 	case SIOCOUTQ:
@@ -515,54 +520,6 @@ static int tcpalt_shutdown(struct socket *sock, int how)
 	return err;
 }
 
-/* Abort every child still queued on a closing listener (RFC 9293 3.10.4: LISTEN -> CLOSED). */
-static void tcpalt_close_listener(struct sock *sk)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk), *cts;
-	struct sock *child;
-	LIST_HEAD(children);
-
-	tcpalt_unhash(&ts->h);
-	spin_lock_bh(&ts->accept_lock);
-	list_splice_init(&ts->syn_queue, &children);
-	list_splice_tail_init(&ts->accept_queue, &children);
-	spin_unlock_bh(&ts->accept_lock);
-
-	while ((cts = list_first_entry_or_null(&children, struct tcpalt_sock, accept_node))) {
-		child = tcpalt_to_sk(cts);
-		spin_lock_bh(&ts->accept_lock);
-		list_del_init(&cts->accept_node);
-		cts->queued = 0;
-		cts->parent = NULL;
-		spin_unlock_bh(&ts->accept_lock);
-		local_bh_disable();
-		bh_lock_sock_nested(child);
-		sock_orphan(child);
-		if (child->sk_state != TCP_CLOSE) {
-			tcpalt_send_active_reset(child, GFP_ATOMIC);
-			tcpalt_done(child);
-		}
-		bh_unlock_sock(child);
-		local_bh_enable();
-		sock_put(child);	/* the queue's reference */
-		sock_put(sk);		/* the child's reference on its parent */
-	}
-	ts->syn_qlen = 0;
-	ts->accept_qlen = 0;
-}
-
-/* Bytes received and not read, excluding a FIN. */
-static u32 tcpalt_unread(struct sock *sk)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sk_buff *skb;
-	u32 n = 0;
-
-	skb_queue_walk(&sk->sk_receive_queue, skb)
-		n += TCPALT_SKB_CB(skb)->end_seq - max(TCPALT_SKB_CB(skb)->seq, ts->copied_seq);
-	return n;
-}
-
 /* tcp_close(): RFC 9293 3.10.4 CLOSE, with Linux's RST for unread data and SO_LINGER {1,0}. */
 static void tcpalt_close(struct sock *sk, long timeout)
 {
@@ -572,7 +529,8 @@ static void tcpalt_close(struct sock *sk, long timeout)
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (sk->sk_state == TCP_LISTEN) {
-		tcpalt_close_listener(sk);
+		tcpalt_unhash(&tcpalt_sk(sk)->h);
+		tcpalt_listen_stop(sk);
 		tcpalt_done(sk);
 		tcpalt_port_unlisten(sk);
 		tcpalt_port_release(sk, true);
@@ -774,8 +732,14 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 				goto found;
 		}
 		/* Nothing to read. */
-		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
-			break;
+		if (copied >= target) {
+			if (!READ_ONCE(sk->sk_backlog.tail))
+				break;
+			/* Enough already: only process the backlog, never sleep (tcp_recvmsg). */
+			release_sock(sk);
+			lock_sock(sk);
+			continue;
+		}
 		if (copied) {
 			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
 			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo || signal_pending(current))

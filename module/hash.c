@@ -396,6 +396,12 @@ int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
 		kfree(p);
 		return err;
 	}
+	/*
+	 * The port stays bound however the kernel socket is shut down: a listener's
+	 * children and TIME-WAIT entries keep using a port the kernel picked
+	 * (tcp_disconnect() would give it back otherwise).
+	 */
+	sh->sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
 	refcount_set(&p->ref, 1);
 	p->sock = sh;
 	ts->port = p;

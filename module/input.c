@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receive path: a netfilter hook at NF_INET_LOCAL_IN (ahead of everything) takes the TCP
- * segments addressed to tcpalt's connections, TIME-WAIT entries and listeners, validates them
- * (header, checksum), and runs RFC 9293 3.10.7 "SEGMENT ARRIVES" on them.  Every other segment
- * goes on, untouched, to the kernel TCP.
+ * The receive path.  tcpalt's handler for IP protocol 6 sits in front of the kernel TCP's, so
+ * segments reach it where they reach TCP: after defragmentation and every LOCAL_IN hook (the
+ * host firewall, SELinux, conntrack).  It takes the segments of tcpalt's connections,
+ * TIME-WAIT entries and listeners, validates them (header, checksum), applies the host's
+ * policy as tcp_v4_rcv() does (IPsec, socket filters), and runs RFC 9293 3.10.7 "SEGMENT
+ * ARRIVES" on them.  Every other segment goes on, untouched, to the kernel TCP; ICMP errors
+ * likewise (tcpalt_v4_err()).
  */
-#include <linux/netfilter.h>
-#include <linux/netfilter_ipv4.h>
+#include <linux/filter.h>
 #include <linux/tcp.h>
 #include <net/icmp.h>
 #include <net/inet_connection_sock.h>
 #include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/protocol.h>
 #include <net/route.h>
 #include <net/tcp.h>
+#include <net/xfrm.h>
 
 #include "seq.h"
 #include "tcpalt.h"
@@ -22,12 +27,11 @@ static u32 tcpalt_seg_datalen(const struct sk_buff *skb)
 	return skb->len - tcp_hdr(skb)->doff * 4;
 }
 
-/* Header sanity and checksum; pulls the IP header.  Counts and returns false for bad ones. */
+/* Header sanity and checksum; skb->data ends at the TCP header.  Counts and drops bad ones. */
 static bool tcpalt_validate(struct net *net, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 	unsigned int thoff = skb_transport_offset(skb);
-	struct tcpalt_skb_cb *cb;
 
 	if (th->doff < sizeof(struct tcphdr) / 4 ||
 	    !pskb_may_pull(skb, thoff + th->doff * 4)) {
@@ -49,14 +53,21 @@ static bool tcpalt_validate(struct net *net, struct sk_buff *skb)
 		tcpalt_mib_inc(net, TCPALT_MIB_INERRS);
 		return false;
 	}
-	cb = TCPALT_SKB_CB(skb);
+	return true;
+}
+
+/* Describe a validated segment in its cb (after the socket filter, which may trim it). */
+static void tcpalt_fill_cb(struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+
 	memset(cb, 0, sizeof(*cb));
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->flags = tcp_flag_byte(th);
 	cb->win = ntohs(th->window);
-	return true;
 }
 
 /* RFC 9293 3.10.7.1: RST in reply to a segment for no connection (or a closed one). */
@@ -111,11 +122,65 @@ static void tcpalt_rcv_syn(struct sock *sk, struct sk_buff *skb)
 	ts->snd_wl2 = cb->ack_seq;
 }
 
+/*
+ * RFC 5961 10 and Linux's tcp_oow_rate_limited(): an ACK provoked by a segment without data
+ * (out of window, acknowledging unsent data, a challenge) goes out at most once per
+ * net.ipv4.tcp_invalid_ratelimit on a connection, so blind segments get no amplifier.
+ */
+static bool __tcpalt_oow_rate_limited(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	unsigned long limit = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_invalid_ratelimit);
+
+	if (ts->last_oow_ack && time_before(jiffies, ts->last_oow_ack + limit)) {
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ACKRATELIMITED);
+		return true;
+	}
+	ts->last_oow_ack = jiffies ? : 1;
+	return false;
+}
+
+/* A duplicate ACK for an unacceptable segment (@skb) or a hole (@skb NULL). */
+static void tcpalt_oow_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcpalt_skb_cb *cb = skb ? TCPALT_SKB_CB(skb) : NULL;
+
+	/* Segments with data need their duplicate ACKs (RFC 5681 4.2): not limited. */
+	if (cb && (cb->end_seq == cb->seq || (cb->flags & TCPALT_SYN)) &&
+	    __tcpalt_oow_rate_limited(sk))
+		return;
+	tcpalt_send_ack(sk);
+}
+
+/*
+ * RFC 5961 3.2 / 4.2 / 5.2 challenge ACK: limited per connection as above and per namespace
+ * to net.ipv4.tcp_challenge_ack_limit a second (RFC 5961 7).
+ */
+static void tcpalt_challenge_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcpalt_net *tn = tcpalt_pernet(sock_net(sk));
+	u32 now = jiffies / HZ, count;
+
+	if (__tcpalt_oow_rate_limited(sk))
+		return;
+	if (READ_ONCE(tn->challenge_stamp) != now) {
+		WRITE_ONCE(tn->challenge_stamp, now);
+		WRITE_ONCE(tn->challenge_count, 0);
+	}
+	count = READ_ONCE(tn->challenge_count);
+	if (count >= (u32)READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_challenge_ack_limit)) {
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ACKRATELIMITED);
+		return;
+	}
+	WRITE_ONCE(tn->challenge_count, count + 1);
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_CHALLENGEACKS);
+	tcpalt_send_ack(sk);
+}
+
 /* A connection is established: wake connect() or queue the child for accept(). */
 static void tcpalt_established(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sock *parent = ts->parent;
 
 	tcpalt_set_state(sk, TCP_ESTABLISHED);
 	/* A send buffer for the window we may fill, as tcp_sndbuf_expand(). */
@@ -133,127 +198,205 @@ static void tcpalt_established(struct sock *sk)
 	ts->backoff = 0;
 	ts->lrcvtime = jiffies;
 	tcpalt_reset_keepalive(sk);
-	if (parent) {
-		struct tcpalt_sock *pts = tcpalt_sk(parent);
-
-		spin_lock(&pts->accept_lock);
-		if (ts->queued == 1) {
-			list_move_tail(&ts->accept_node, &pts->accept_queue);
-			ts->queued = 2;
-			pts->syn_qlen--;
-			pts->accept_qlen++;
-		}
-		spin_unlock(&pts->accept_lock);
-		parent->sk_data_ready(parent);
+	if (ts->passive) {
+		tcpalt_child_ready(sk);
 	} else if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 	}
 }
 
-/* A SYN reached a listener (RFC 9293 3.10.7.2): make a child in SYN-RECEIVED. */
+/*
+ * A child of listener @sk for the connection @skb belongs to: addresses, route, MSS we
+ * announce.  Returns it bh-locked in CLOSED with two references (tcpalt_child_clone()).
+ */
+static struct sock *tcpalt_child_new(struct sock *sk, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct tcpalt_sock *cts;
+	struct inet_sock *inet;
+	struct rtable *rt;
+	struct sock *child;
+
+	child = tcpalt_child_clone(sk);
+	if (!child)
+		return NULL;
+	cts = tcpalt_sk(child);
+	inet = inet_sk(child);
+	inet->inet_saddr = iph->daddr;
+	inet->inet_rcv_saddr = iph->daddr;
+	inet->inet_daddr = iph->saddr;
+	inet->inet_sport = th->dest;
+	inet->inet_num = ntohs(th->dest);
+	inet->inet_dport = th->source;
+	cts->h.laddr = iph->daddr;
+	cts->h.lport = th->dest;
+	cts->h.raddr = iph->saddr;
+	cts->h.rport = th->source;
+	cts->rcv_wscale = tcpalt_pick_wscale(child);
+	rt = ip_route_output_ports(sock_net(sk), &inet->cork.fl.u.ip4, child, iph->saddr,
+				   iph->daddr, th->source, th->dest, IPPROTO_TCP,
+				   RT_CONN_FLAGS(child), child->sk_bound_dev_if);
+	if (IS_ERR(rt)) {
+		tcpalt_child_free(child);
+		return NULL;
+	}
+	sk_setup_caps(child, &rt->dst);
+	cts->adv_mss = tcpalt_route_mss(child);
+	return child;
+}
+
+/* Put a new child on its listener's queue and in the established table; false if it lost. */
+static bool tcpalt_child_publish(struct sock *sk, struct sock *child, bool cookie)
+{
+	if (tcpalt_child_link(sk, child, cookie)) {
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_LISTENOVERFLOWS);
+		tcpalt_child_free(child);
+		return false;
+	}
+	tcpalt_set_state(child, TCP_SYN_RECV);
+	if (tcpalt_ehash_insert(&tcpalt_sk(child)->h)) {
+		tcpalt_done(child);	/* the same 4-tuple won on another CPU */
+		bh_unlock_sock(child);
+		sock_put(child);
+		return false;
+	}
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_PASSIVEOPENS);
+	return true;
+}
+
+/* The receive window a stateless SYN-ACK announces: no scale, at most 64 KiB. */
+static u16 tcpalt_cookie_window(const struct sock *sk)
+{
+	return min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, TCPALT_MAX_WINDOW);
+}
+
+/*
+ * A SYN reached a listener (RFC 9293 3.10.7.2): make a child in SYN-RECEIVED and answer with
+ * a SYN-ACK; with the SYN queue full, answer with a SYN cookie instead and keep nothing
+ * (net.ipv4.tcp_syncookies: 0 never, 1 on overflow, 2 always).  Softirq, without the
+ * listener's lock (see the lock rules in tcpalt.h): the child is private until it is on the
+ * listener's SYN queue and in the established table, and its SYN-ACK leaves from softirq,
+ * where the reply cannot come back before the child is unlocked.
+ */
 static void tcpalt_conn_request(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *pts = tcpalt_sk(sk), *cts;
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
-	struct rtable *rt;
+	int cookies = READ_ONCE(net->ipv4.sysctl_tcp_syncookies);
+	struct tcpalt_opts o;
 	struct sock *child;
 
-	if (pts->syn_qlen >= max_t(int, READ_ONCE(sk->sk_max_ack_backlog), 1) ||
-	    pts->accept_qlen > READ_ONCE(sk->sk_max_ack_backlog)) {
+	if (READ_ONCE(pts->accept_qlen) > READ_ONCE(sk->sk_max_ack_backlog)) {
 		tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);
 		return;
 	}
-	child = sk_alloc(net, sk->sk_family, GFP_ATOMIC, &tcpalt_prot, 0);
+	if (cookies == 2 || READ_ONCE(pts->syn_qlen) >= tcpalt_synq_max(sk)) {
+		if (!cookies) {
+			tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);
+			return;
+		}
+		/* RFC 4987 3.6. */
+		tcpalt_syn_options(sk, skb, &o);
+		WRITE_ONCE(pts->synq_overflow, jiffies ? : 1);
+		tcpalt_mib_inc(net, TCPALT_MIB_SYNCOOKIESSENT);
+		tcpalt_send_cookie_synack(net, skb, o.mss, tcpalt_cookie_window(sk));
+		return;
+	}
+	child = tcpalt_child_new(sk, skb);
 	if (!child)
 		return;
-	sock_init_data(NULL, child);
-	child->sk_allocation = GFP_ATOMIC;
-	tcpalt_sock_init(child);
 	cts = tcpalt_sk(child);
-
-	child->sk_uid = sk->sk_uid;
-	child->sk_rcvbuf = sk->sk_rcvbuf;
-	child->sk_sndbuf = sk->sk_sndbuf;
-	child->sk_userlocks = sk->sk_userlocks & ~SOCK_BINDPORT_LOCK;
-	child->sk_bound_dev_if = sk->sk_bound_dev_if;
-	child->sk_mark = sk->sk_mark;
-	child->sk_priority = sk->sk_priority;
-	child->sk_lingertime = sk->sk_lingertime;
-	if (sock_flag(sk, SOCK_LINGER))
-		sock_set_flag(child, SOCK_LINGER);
-	if (sock_flag(sk, SOCK_KEEPOPEN))
-		sock_set_flag(child, SOCK_KEEPOPEN);
-	inet_sk(child)->tos = inet_sk(sk)->tos;
-	inet_sk(child)->uc_ttl = inet_sk(sk)->uc_ttl;
-	cts->nodelay = pts->nodelay;
-	cts->keepidle = pts->keepidle;
-	cts->keepintvl = pts->keepintvl;
-	cts->keepcnt = pts->keepcnt;
-	cts->user_mss = pts->user_mss;
-	cts->port = tcpalt_port_get(pts->port);
-	cts->rcv_wscale = tcpalt_pick_wscale(child);
-
-	inet_sk(child)->inet_saddr = iph->daddr;
-	inet_sk(child)->inet_rcv_saddr = iph->daddr;
-	inet_sk(child)->inet_daddr = iph->saddr;
-	inet_sk(child)->inet_sport = th->dest;
-	inet_sk(child)->inet_num = ntohs(th->dest);
-	inet_sk(child)->inet_dport = th->source;
-	atomic_set(&inet_sk(child)->inet_id, get_random_u16());
-	cts->h.laddr = iph->daddr;
-	cts->h.lport = th->dest;
-	cts->h.raddr = iph->saddr;
-	cts->h.rport = th->source;
-
-	rt = ip_route_output_ports(net, &inet_sk(child)->cork.fl.u.ip4, child, iph->saddr,
-				   iph->daddr, th->source, th->dest, IPPROTO_TCP,
-				   RT_CONN_FLAGS(child), child->sk_bound_dev_if);
-	if (IS_ERR(rt))
-		goto drop;
-	sk_setup_caps(child, &rt->dst);
-	cts->adv_mss = tcpalt_route_mss(child);
 	tcpalt_rcv_syn(child, skb);
 	cts->iss = tcpalt_isn(iph->daddr, iph->saddr, th->dest, th->source);
-
-	bh_lock_sock_nested(child);
-	tcpalt_set_state(child, TCP_SYN_RECV);
-	if (tcpalt_ehash_insert(&cts->h)) {
-		tcpalt_set_state(child, TCP_CLOSE);
-		bh_unlock_sock(child);
-		goto drop;
-	}
-	spin_lock(&pts->accept_lock);
-	list_add_tail(&cts->accept_node, &pts->syn_queue);
-	cts->queued = 1;
-	cts->parent = sk;
-	pts->syn_qlen++;
-	sock_hold(sk);
-	spin_unlock(&pts->accept_lock);
-	tcpalt_mib_inc(net, TCPALT_MIB_PASSIVEOPENS);
+	if (!tcpalt_child_publish(sk, child, false))
+		return;
 	tcpalt_send_synack(child);
 	bh_unlock_sock(child);
-	return;	/* the child's sk_alloc reference now belongs to the listener's queue */
-drop:
-	sock_orphan(child);
-	sk_free(child);
+	sock_put(child);	/* the queue keeps the other reference */
 }
 
-/* RFC 9293 3.10.7.2: LISTEN. */
+/*
+ * An ACK to a listener: the end of a handshake answered with a SYN cookie?  Makes the
+ * connection and processes the ACK on it, or returns false.  Cookies are taken only while
+ * the listener recently overflowed (as tcp_synq_no_recent_overflow()), unless they are
+ * always on.
+ */
+static bool tcpalt_cookie_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	int cookies = READ_ONCE(net->ipv4.sysctl_tcp_syncookies);
+	unsigned long last = READ_ONCE(tcpalt_sk(sk)->synq_overflow);
+	struct tcpalt_sock *ts;
+	struct sock *child;
+	u16 mss;
+
+	if (!cookies || (cb->flags & (TCPALT_SYN | TCPALT_FIN)) ||
+	    (cookies == 1 && (!last || time_after(jiffies, last + 2 * 60 * HZ))))
+		return false;
+	mss = tcpalt_cookie_check(iph->daddr, iph->saddr, th->dest, th->source, cb->seq - 1,
+				  cb->ack_seq - 1, tcpalt_cookie_minute());
+	if (!mss) {
+		tcpalt_mib_inc(net, TCPALT_MIB_SYNCOOKIESFAILED);
+		return false;
+	}
+	if (READ_ONCE(tcpalt_sk(sk)->accept_qlen) > READ_ONCE(sk->sk_max_ack_backlog)) {
+		tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);
+		return true;	/* as a lost ACK: the peer's data will be sent again */
+	}
+	child = tcpalt_child_new(sk, skb);
+	if (!child)
+		return true;
+	ts = tcpalt_sk(child);
+	/* What the SYN and our SYN-ACK would have set (tcpalt_rcv_syn()). */
+	ts->irs = cb->seq - 1;
+	ts->rcv_nxt = cb->seq;
+	ts->rcv_wup = cb->seq;
+	ts->copied_seq = cb->seq;
+	ts->rcv_wnd = tcpalt_cookie_window(sk);
+	ts->rcv_wscale = 0;	/* the cookie has no room for window scaling */
+	ts->mss = min_t(u16, mss, ts->adv_mss);
+	ts->cwnd = TCPALT_INIT_CWND * ts->mss;
+	ts->iss = cb->ack_seq - 1;
+	ts->snd_una = ts->iss;
+	ts->snd_nxt = cb->ack_seq;
+	ts->write_seq = cb->ack_seq;
+	ts->snd_sml = cb->ack_seq;
+	ts->snd_wl1 = ts->irs;
+	ts->snd_wl2 = ts->iss;
+	if (!tcpalt_child_publish(sk, child, true))
+		return true;
+	tcpalt_mib_inc(net, TCPALT_MIB_SYNCOOKIESRECV);
+	/* SYN-RECEIVED -> ESTABLISHED on this ACK, and its data, as for any child. */
+	tcpalt_do_rcv(child, skb);
+	bh_unlock_sock(child);
+	sock_put(child);
+	return true;
+}
+
+/* RFC 9293 3.10.7.2: LISTEN.  Softirq, the listener not locked.  Consumes @skb. */
 static void tcpalt_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 
 	if (cb->flags & TCPALT_RST)
-		return;
+		goto drop;
 	if (cb->flags & TCPALT_ACK) {
+		if (tcpalt_cookie_ack(sk, skb))
+			return;
 		tcpalt_send_reply(sock_net(sk), skb, cb->ack_seq, 0, TCPALT_RST, 0);
-		return;
+		goto drop;
 	}
 	if (cb->flags & TCPALT_SYN)
 		tcpalt_conn_request(sk, skb);
+drop:
+	kfree_skb(skb);
 }
 
 /* RFC 9293 3.10.7.3: SYN-SENT. */
@@ -315,12 +458,23 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 	u32 ack = cb->ack_seq;
 
 	if (tcpalt_seq_after(ack, ts->snd_nxt)) {
-		/* Acknowledges something not yet sent: send an ACK, drop. */
-		tcpalt_send_ack(sk);
+		/* Acknowledges something not yet sent: send an ACK (rate-limited), drop. */
+		tcpalt_oow_ack(sk, skb);
 		return false;
 	}
-	if (tcpalt_seq_before(ack, ts->snd_una))
+	if (tcpalt_seq_before(ack, ts->snd_una)) {
+		/* RFC 5961 5.2: older than SND.UNA - MAX.SND.WND is a blind injection. */
+		if (tcpalt_seq_before(ack, ts->snd_una - ts->max_window)) {
+			tcpalt_challenge_ack(sk, skb);
+			return false;
+		}
 		return true;	/* duplicate of an old ACK: ignore its ACK field */
+	}
+	/*
+	 * Any acceptable ACK answers a keepalive or zero-window probe: the peer is alive
+	 * (RFC 1122 4.2.2.17: a receiver that keeps answering must not be aborted).
+	 */
+	ts->probes_out = 0;
 
 	/* Window update, RFC 9293 3.10.7.4 (SND.WL1/SND.WL2). */
 	if (tcpalt_seq_before(ts->snd_wl1, cb->seq) ||
@@ -337,7 +491,7 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 		tcpalt_clean_rtx_queue(sk, ack);
 		ts->backoff = 0;
 		ts->retries = 0;
-		ts->probes_out = 0;
+		WRITE_ONCE(sk->sk_err_soft, 0);	/* progress: a past ICMP error is moot */
 		/* RFC 5681 3.1: slow start, then congestion avoidance. */
 		if (ts->cwnd < ts->ssthresh)
 			ts->cwnd += min_t(u32, acked, ts->mss);
@@ -346,44 +500,194 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 		ts->cwnd = min_t(u32, ts->cwnd, 4U << 20);
 		tcpalt_rearm_rtx(sk);
 	} else if (ts->rtx_kind == TCPALT_RTX_PROBE && ts->snd_wnd) {
+		/* The window opened (tcp_ack_probe(); while it stays shut, probes back off). */
+		ts->backoff = 0;
 		tcpalt_rearm_rtx(sk);
 	}
 	return true;
 }
 
-/* Insert an out-of-order segment in its place (sorted by sequence number). */
+/*
+ * Receive memory.  Queued segments are charged to sk_rmem_alloc by their truesize and that
+ * total is held to sk_rcvbuf, as tcp_try_rmem_schedule() holds it: a segment that finds the
+ * buffer full first makes room by pruning out-of-order data above it, and is dropped (and
+ * counted) when that is not enough.  Tiny segments are merged into their neighbour, so a
+ * peer cannot multiply our memory by sending one byte per segment.
+ */
+
+/* Is there room for @truesize more bytes, after pruning out-of-order data above @seq? */
+static bool tcpalt_rmem_room(struct sock *sk, u32 seq, unsigned int truesize)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *last;
+
+	while (atomic_read(&sk->sk_rmem_alloc) + truesize > READ_ONCE(sk->sk_rcvbuf)) {
+		last = skb_rb_last(&ts->ooo_root);
+		if (!last || !tcpalt_seq_after(TCPALT_SKB_CB(last)->seq, seq))
+			break;
+		/* RFC 2018 8: a receiver may renege on out-of-order data; highest first. */
+		rb_erase(&last->rbnode, &ts->ooo_root);
+		ts->ooo_bytes -= last->len;
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OFOPRUNED);
+		kfree_skb(last);
+	}
+	/* An empty buffer takes one segment whatever its size, as Linux's. */
+	return atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) ||
+	       !atomic_read(&sk->sk_rmem_alloc);
+}
+
+/*
+ * Append @skb's data to @to, an adjacent segment already charged to @sk.  Returns true when
+ * @skb was merged (and freed).
+ */
+static bool tcpalt_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *skb)
+{
+	bool fragstolen;
+	int delta;
+
+	if (TCPALT_SKB_CB(to)->end_seq != TCPALT_SKB_CB(skb)->seq ||
+	    (TCPALT_SKB_CB(to)->flags & TCPALT_FIN) ||
+	    !skb_try_coalesce(to, skb, &fragstolen, &delta))
+		return false;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	TCPALT_SKB_CB(to)->end_seq = TCPALT_SKB_CB(skb)->end_seq;
+	TCPALT_SKB_CB(to)->flags |= TCPALT_SKB_CB(skb)->flags & TCPALT_FIN;
+	kfree_skb_partial(skb, fragstolen);
+	return true;
+}
+
+/**
+ * tcpalt_ofo_purge() - free every out-of-order segment.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_ofo_purge(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct rb_node *p = rb_first(&ts->ooo_root);
+
+	while (p) {
+		struct sk_buff *skb = rb_to_skb(p);
+
+		p = rb_next(p);
+		rb_erase(&skb->rbnode, &ts->ooo_root);
+		kfree_skb(skb);
+	}
+	ts->ooo_bytes = 0;
+}
+
+/* Drop @skb's first @trim data bytes. */
+static bool tcpalt_trim_head(struct sk_buff *skb, u32 trim)
+{
+	if (trim && !pskb_pull(skb, trim))
+		return false;
+	TCPALT_SKB_CB(skb)->seq += trim;
+	return true;
+}
+
+/*
+ * Keep an out-of-order segment (cb seq/end_seq = its data, FIN in flags): in sequence order,
+ * without the bytes already held (RFC 9293 3.10.7.4 seventh; tcp_data_queue_ofo()).
+ * Consumes @skb.
+ */
 static void tcpalt_ofo_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sk_buff *p;
+	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	struct rb_node **p = &ts->ooo_root.rb_node, *parent = NULL;
+	struct sk_buff *prev = NULL, *next, *s;
+	struct net *net = sock_net(sk);
 
-	skb_queue_reverse_walk(&ts->ooo_queue, p) {
-		if (!tcpalt_seq_after(TCPALT_SKB_CB(p)->seq, TCPALT_SKB_CB(skb)->seq)) {
-			__skb_queue_after(&ts->ooo_queue, p, skb);
-			return;
+	/* The last segment starting at or before ours. */
+	while (*p) {
+		parent = *p;
+		s = rb_to_skb(parent);
+		if (tcpalt_seq_before(cb->seq, TCPALT_SKB_CB(s)->seq)) {
+			p = &parent->rb_left;
+		} else {
+			prev = s;
+			p = &parent->rb_right;
 		}
 	}
-	__skb_queue_head(&ts->ooo_queue, skb);
+	if (prev && !tcpalt_seq_after(cb->end_seq, TCPALT_SKB_CB(prev)->end_seq)) {
+		/* Nothing new but maybe the FIN: a duplicate. */
+		if ((cb->flags & TCPALT_FIN) && cb->end_seq == TCPALT_SKB_CB(prev)->end_seq)
+			TCPALT_SKB_CB(prev)->flags |= TCPALT_FIN;
+		tcpalt_mib_inc(net, TCPALT_MIB_OFODUPS);
+		goto drop;
+	}
+	if (prev && tcpalt_seq_after(TCPALT_SKB_CB(prev)->end_seq, cb->seq) &&
+	    !tcpalt_trim_head(skb, TCPALT_SKB_CB(prev)->end_seq - cb->seq))
+		goto drop;
+	/* Segments ours covers go; one that overlaps our end cuts our tail. */
+	next = prev ? skb_rb_next(prev) : skb_rb_first(&ts->ooo_root);
+	while (next && tcpalt_seq_before(TCPALT_SKB_CB(next)->seq, cb->end_seq)) {
+		s = next;
+		next = skb_rb_next(s);
+		if (tcpalt_seq_after(TCPALT_SKB_CB(s)->end_seq, cb->end_seq)) {
+			if (pskb_trim(skb, TCPALT_SKB_CB(s)->seq - cb->seq))
+				goto drop;
+			cb->end_seq = TCPALT_SKB_CB(s)->seq;
+			cb->flags &= ~TCPALT_FIN;
+			break;
+		}
+		rb_erase(&s->rbnode, &ts->ooo_root);
+		ts->ooo_bytes -= s->len;
+		kfree_skb(s);
+	}
+	if (!tcpalt_rmem_room(sk, cb->seq, skb->truesize)) {
+		tcpalt_mib_inc(net, TCPALT_MIB_RCVQDROP);
+		goto drop;
+	}
+	ts->ooo_bytes += skb->len;
+	if (prev && tcpalt_coalesce(sk, prev, skb))
+		return;
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	/* Insert at the place found above (the tree did not change shape on our left). */
+	p = &ts->ooo_root.rb_node;
+	parent = NULL;
+	while (*p) {
+		parent = *p;
+		if (tcpalt_seq_before(cb->seq, TCPALT_SKB_CB(rb_to_skb(parent))->seq))
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, &ts->ooo_root);
+	return;
+drop:
+	kfree_skb(skb);
 }
 
 /*
  * Put in-order bytes of @skb (data starting at skb->data, cb seq/end_seq = data only, FIN in
- * cb flags) on the receive queue.  Returns true if the segment's FIN is now in order.
+ * cb flags) on the receive queue.  Consumes @skb.  Returns 1 if the segment's FIN is now in
+ * order, 0 if not, -ENOBUFS if the receive buffer had no room (nothing was taken).
  */
-static bool tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
+static int tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 	bool fin = cb->flags & TCPALT_FIN;
+	struct sk_buff *tail;
 
 	if (tcpalt_seq_after(cb->end_seq, ts->rcv_nxt)) {
-		u32 trim = ts->rcv_nxt - cb->seq;
-
-		if (trim && !pskb_pull(skb, trim)) {
+		if (!tcpalt_trim_head(skb, ts->rcv_nxt - cb->seq)) {
 			kfree_skb(skb);
-			return false;
+			return 0;
 		}
-		cb->seq = ts->rcv_nxt;
+		tail = skb_peek_tail(&sk->sk_receive_queue);
+		if (tail && tcpalt_coalesce(sk, tail, skb)) {
+			ts->rcv_nxt = TCPALT_SKB_CB(tail)->end_seq;
+			return fin;
+		}
+		if (!tcpalt_rmem_room(sk, cb->seq, skb->truesize)) {
+			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RCVQDROP);
+			kfree_skb(skb);
+			return -ENOBUFS;
+		}
 		ts->rcv_nxt = cb->end_seq;
 		skb_dst_drop(skb);
 		skb_set_owner_r(skb, sk);
@@ -393,6 +697,39 @@ static bool tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	fin = fin && cb->end_seq == ts->rcv_nxt;
 	kfree_skb(skb);
 	return fin;
+}
+
+/*
+ * Move the out-of-order segments that are now in order to the receive queue; they stay
+ * charged.  Returns true if a FIN is now in order.
+ */
+static bool tcpalt_ofo_drain(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct tcpalt_skb_cb *cb;
+	struct sk_buff *p, *tail;
+	bool fin;
+
+	while ((p = skb_rb_first(&ts->ooo_root)) &&
+	       !tcpalt_seq_after(TCPALT_SKB_CB(p)->seq, ts->rcv_nxt)) {
+		cb = TCPALT_SKB_CB(p);
+		rb_erase(&p->rbnode, &ts->ooo_root);
+		ts->ooo_bytes -= p->len;
+		fin = cb->flags & TCPALT_FIN;
+		if (!tcpalt_seq_after(cb->end_seq, ts->rcv_nxt) ||
+		    !tcpalt_trim_head(p, ts->rcv_nxt - cb->seq)) {
+			fin = fin && cb->end_seq == ts->rcv_nxt;
+			kfree_skb(p);
+		} else {
+			ts->rcv_nxt = cb->end_seq;
+			tail = skb_peek_tail(&sk->sk_receive_queue);
+			if (!tail || !tcpalt_coalesce(sk, tail, p))
+				__skb_queue_tail(&sk->sk_receive_queue, p);
+		}
+		if (fin)
+			return true;
+	}
+	return false;
 }
 
 /* RFC 9293 3.10.7.4 eighth: the FIN, once everything before it has arrived. */
@@ -437,8 +774,8 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 	u32 len = tcpalt_seg_datalen(skb);
-	bool fin = cb->flags & TCPALT_FIN, data_fin = false, was_ooo;
-	struct sk_buff *p;
+	bool fin = cb->flags & TCPALT_FIN, data_fin, was_ooo;
+	int queued;
 
 	if (!((1 << sk->sk_state) & (TCPF_SYN_RECV | TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2))) {
@@ -459,7 +796,7 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 	if (tcpalt_seq_after(cb->seq, ts->rcv_nxt)) {
 		/* Out of order: keep it, tell the peer what we miss (duplicate ACK). */
 		tcpalt_ofo_queue(sk, skb);
-		tcpalt_send_ack(sk);
+		tcpalt_oow_ack(sk, NULL);
 		return;
 	}
 	if (!tcpalt_seq_after(cb->end_seq, ts->rcv_nxt) && !(fin && cb->end_seq == ts->rcv_nxt)) {
@@ -468,13 +805,14 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 		tcpalt_send_ack(sk);
 		return;
 	}
-	data_fin = tcpalt_queue_rcv(sk, skb);
-	was_ooo = !skb_queue_empty(&ts->ooo_queue);
-	while (!data_fin && (p = skb_peek(&ts->ooo_queue)) &&
-	       !tcpalt_seq_after(TCPALT_SKB_CB(p)->seq, ts->rcv_nxt)) {
-		__skb_unlink(p, &ts->ooo_queue);
-		data_fin = tcpalt_queue_rcv(sk, p);
+	queued = tcpalt_queue_rcv(sk, skb);
+	if (queued < 0) {
+		/* No room: the peer will send it again; tell it where we are. */
+		tcpalt_send_ack(sk);
+		return;
 	}
+	was_ooo = !RB_EMPTY_ROOT(&ts->ooo_root);
+	data_fin = queued || tcpalt_ofo_drain(sk);
 	if (len && !sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
 	if (data_fin) {
@@ -489,13 +827,6 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 		tcpalt_send_ack(sk);
 	else
 		tcpalt_schedule_ack(sk);
-}
-
-/* RFC 5961 3.2 / 4.2 challenge ACK. */
-static void tcpalt_challenge_ack(struct sock *sk)
-{
-	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_CHALLENGEACKS);
-	tcpalt_send_ack(sk);
 }
 
 /* RFC 9293 3.10.7.4: every state after SYN-SENT. */
@@ -524,16 +855,16 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		/* (a bare FIN at RCV.NXT is taken even at a zero window, as Linux does) */
 		tcpalt_mib_inc(net, TCPALT_MIB_OUTOFWINDOW);
 		if (!(cb->flags & TCPALT_RST))
-			tcpalt_send_ack(sk);
+			tcpalt_oow_ack(sk, skb);
 		goto drop;
 	}
 	/* Second: RST.  Exactly RCV.NXT resets; elsewhere in the window, a challenge ACK. */
 	if (cb->flags & TCPALT_RST) {
 		if (cb->seq != ts->rcv_nxt) {
-			tcpalt_challenge_ack(sk);
+			tcpalt_challenge_ack(sk, skb);
 			goto drop;
 		}
-		if (sk->sk_state == TCP_SYN_RECV && ts->parent) {
+		if (sk->sk_state == TCP_SYN_RECV && ts->passive) {
 			tcpalt_done(sk);	/* passive open: the child goes, LISTEN stays */
 		} else {
 			int err = sk->sk_state == TCP_SYN_RECV ? ECONNREFUSED :
@@ -545,7 +876,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 	/* Fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 4.2). */
 	if (cb->flags & TCPALT_SYN) {
-		tcpalt_challenge_ack(sk);
+		tcpalt_challenge_ack(sk, skb);
 		goto drop;
 	}
 	/* Fifth: the ACK field. */
@@ -557,8 +888,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			tcpalt_send_reply(net, skb, cb->ack_seq, 0, TCPALT_RST, 0);
 			goto drop;
 		}
-		if (ts->parent && tcpalt_sk(ts->parent)->accept_qlen >=
-		    READ_ONCE(ts->parent->sk_max_ack_backlog) + 1) {
+		if (ts->passive && tcpalt_child_acceptq_full(sk)) {
 			/* Accept queue full: act as if the ACK was lost; SYN-ACK will repeat. */
 			tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);
 			goto drop;
@@ -628,8 +958,7 @@ int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb)
 		tcpalt_reply_rst(sock_net(sk), skb);
 		break;
 	case TCP_LISTEN:
-		tcpalt_listen_rcv(sk, skb);
-		break;
+		break;	/* never queued to a listener's backlog (tcpalt_sk_rcv()) */
 	case TCP_SYN_SENT:
 		tcpalt_synsent_rcv(sk, skb);
 		break;
@@ -641,10 +970,15 @@ int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-/* Deliver to a socket now, or through its backlog when the user holds it. */
+/* Deliver to a socket now, or through its backlog when the user holds it.  Softirq. */
 static void tcpalt_sk_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	bh_lock_sock(sk);
+	if (READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+		/* Never through the backlog: see the lock rules in tcpalt.h. */
+		tcpalt_listen_rcv(sk, skb);
+		return;
+	}
+	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		tcpalt_do_rcv(sk, skb);
 	} else {
@@ -657,12 +991,19 @@ static void tcpalt_sk_rcv(struct sock *sk, struct sk_buff *skb)
 	bh_unlock_sock(sk);
 }
 
-/* RFC 1191 / tcp_v4_mtu_reduced(): a smaller path MTU; resend what no longer fits at once. */
-static void tcpalt_mtu_reduced(struct sock *sk, u32 mtu)
+/**
+ * tcpalt_mtu_reduced() - RFC 1191 / tcp_v4_mtu_reduced(): the path MTU in @mtu_info is
+ * smaller; resend at once what no longer fits.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_mtu_reduced(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 mtu = READ_ONCE(ts->mtu_info);
 	u16 mss;
 
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		return;
 	if (mtu < IPV4_MIN_MTU || !inet_csk_update_pmtu(sk, mtu))
 		return;
 	mss = tcpalt_route_mss(sk);
@@ -677,11 +1018,13 @@ static void tcpalt_mtu_reduced(struct sock *sk, u32 mtu)
  * An ICMP error quoting one of our segments (RFC 9293 3.9.2.2, RFC 1122 4.2.3.9, RFC 5927):
  * acted on only when the quoted sequence number is in flight.  Hard errors abort a
  * connection that is being opened; on an open one they are kept as the soft error, as
- * tcp_v4_err() does; "fragmentation needed" lowers the MSS.
+ * tcp_v4_err() does; "fragmentation needed" lowers the MSS, later if the user holds the
+ * socket.  Softirq, socket bh-locked.
  */
-static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u16 mtu, u32 seq)
+static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u32 info, u32 seq)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	bool owned = sock_owned_by_user(sk);
 	int err;
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
@@ -693,7 +1036,11 @@ static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u16 mtu, u32 seq)
 		if (code > NR_ICMP_UNREACH)
 			return;
 		if (code == ICMP_FRAG_NEEDED) {
-			tcpalt_mtu_reduced(sk, mtu);
+			WRITE_ONCE(ts->mtu_info, info);
+			if (!owned)
+				tcpalt_mtu_reduced(sk);
+			else if (!test_and_set_bit(TCPALT_MTU_DEFERRED, &ts->deferred))
+				sock_hold(sk);	/* the deferred work's reference */
 			return;
 		}
 		err = icmp_err_convert[code].errno;
@@ -707,9 +1054,10 @@ static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u16 mtu, u32 seq)
 	default:
 		return;
 	}
-	if (sk->sk_state == TCP_SYN_SENT) {
+	/* As tcp_v4_err(): with the user holding the socket, keep it as the soft error. */
+	if (sk->sk_state == TCP_SYN_SENT && !owned) {
 		tcpalt_reset(sk, err);
-	} else if (inet_sk(sk)->recverr) {
+	} else if (inet_sk(sk)->recverr && !owned) {
 		WRITE_ONCE(sk->sk_err, err);
 		sk_error_report(sk);
 	} else {
@@ -717,69 +1065,69 @@ static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u16 mtu, u32 seq)
 	}
 }
 
-/* ICMP at LOCAL_IN: take the errors that quote a tcpalt connection, pass on the rest. */
-static unsigned int tcpalt_icmp_rcv(struct net *net, struct sk_buff *skb)
+/* The kernel TCP's protocol handler, which tcpalt's wraps. */
+static const struct net_protocol *tcpalt_tcp_proto __read_mostly;
+
+/*
+ * ICMP errors for protocol 6 (icmp_socket_deliver(), after the ICMP checksum, the LOCAL_IN
+ * hooks and the ICMP rate checks): those quoting a tcpalt connection are tcpalt's; the rest
+ * go to the kernel TCP.  skb->data is at the quoted IP header, 8 bytes of TCP after it.
+ */
+static int tcpalt_v4_err(struct sk_buff *skb, u32 info)
 {
-	unsigned int off = skb_transport_offset(skb);
-	const struct icmphdr *icmph;
-	const struct tcphdr *th;
-	const struct iphdr *in;
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const struct tcphdr *th = (const struct tcphdr *)(skb->data + (iph->ihl << 2));
+	struct net *net = dev_net(skb->dev);
 	struct tcpalt_hnode *h;
 	struct sock *sk;
 
-	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*in)))
-		return NF_ACCEPT;
-	icmph = (const struct icmphdr *)(skb->data + off);
-	if (icmph->type != ICMP_DEST_UNREACH && icmph->type != ICMP_TIME_EXCEEDED &&
-	    icmph->type != ICMP_PARAMETERPROB)
-		return NF_ACCEPT;
-	in = (const struct iphdr *)(icmph + 1);
-	if (in->protocol != IPPROTO_TCP || in->ihl < 5 ||
-	    !pskb_may_pull(skb, off + sizeof(*icmph) + in->ihl * 4 + 8))
-		return NF_ACCEPT;
-	icmph = (const struct icmphdr *)(skb->data + off);
-	in = (const struct iphdr *)(icmph + 1);
-	th = (const struct tcphdr *)((const u8 *)in + in->ihl * 4);
 	/* The quoted segment went from us to the peer: its source is our end. */
-	h = tcpalt_lookup(net, in->daddr, th->dest, in->saddr, th->source);
+	h = tcpalt_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
 	if (!h)
-		return NF_ACCEPT;
-	if (h->kind == TCPALT_KIND_SOCK) {
-		sk = tcpalt_to_sk(container_of(h, struct tcpalt_sock, h));
-		bh_lock_sock(sk);
-		if (!sock_owned_by_user(sk))
-			tcpalt_icmp_err(sk, icmph->type, icmph->code, ntohs(icmph->un.frag.mtu),
-					ntohl(th->seq));
-		bh_unlock_sock(sk);
-		sock_put(sk);
-	} else {
+		return tcpalt_tcp_proto->err_handler(skb, info);
+	if (h->kind == TCPALT_KIND_TW) {
 		tcpalt_tw_put(container_of(h, struct tcpalt_tw, h));
+		return 0;
 	}
-	consume_skb(skb);
-	return NF_STOLEN;
+	sk = tcpalt_to_sk(container_of(h, struct tcpalt_sock, h));
+	bh_lock_sock(sk);
+	tcpalt_icmp_err(sk, icmp_hdr(skb)->type, icmp_hdr(skb)->code, info, ntohl(th->seq));
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
 }
 
-static unsigned int tcpalt_nf_local_in(void *priv, struct sk_buff *skb,
-				       const struct nf_hook_state *state)
+/*
+ * The host's policy for a segment, as tcp_v4_rcv() applies it: IPsec policy, the end of
+ * conntrack's interest (LOCAL_IN, conntrack confirmation included, ran already), and the
+ * socket's filter (SO_ATTACH_FILTER, cgroup-bpf ingress).  Returns false to drop.
+ */
+static bool tcpalt_policy_ok(struct sock *sk, struct sk_buff *skb)
 {
-	struct net *net = state->net;
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb))
+		return false;
+	nf_reset_ct(skb);
+	return !sk || !sk_filter_trim_cap(sk, skb, tcp_hdr(skb)->doff * 4);
+}
+
+/*
+ * Every TCP segment for this host, after the LOCAL_IN hooks (the host firewall, SELinux,
+ * conntrack) and defragmentation, exactly where the kernel TCP gets them: tcpalt's own
+ * connections, TIME-WAIT entries and listeners are processed here; every other segment goes
+ * on, untouched, to tcp_v4_rcv().  Softirq, under RCU; skb->data at the TCP header.
+ */
+static int tcpalt_v4_rcv(struct sk_buff *skb)
+{
+	struct net *net = dev_net(skb->dev);
 	const struct tcphdr *th;
 	const struct iphdr *iph;
 	struct tcpalt_hnode *h;
 	struct sock *sk;
 
-	iph = ip_hdr(skb);
-	if (skb->pkt_type != PACKET_HOST)
-		return NF_ACCEPT;
-	if (iph->protocol == IPPROTO_ICMP)
-		return tcpalt_icmp_rcv(net, skb);
-	if (iph->protocol != IPPROTO_TCP)
-		return NF_ACCEPT;
-	if (!pskb_may_pull(skb, skb_transport_offset(skb) + sizeof(struct tcphdr)))
-		return NF_ACCEPT;	/* truncated: not ours to judge; the kernel TCP counts it */
+	if (skb->pkt_type != PACKET_HOST || !pskb_may_pull(skb, sizeof(struct tcphdr)))
+		return tcpalt_tcp_proto->handler(skb);	/* the kernel TCP drops and counts it */
 	iph = ip_hdr(skb);
 	th = tcp_hdr(skb);
-
 	h = tcpalt_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (h) {
 		sk = h->kind == TCPALT_KIND_SOCK ?
@@ -787,24 +1135,29 @@ static unsigned int tcpalt_nf_local_in(void *priv, struct sk_buff *skb,
 	} else {
 		sk = tcpalt_lookup_listener(net, iph->daddr, th->dest);
 		if (!sk)
-			return NF_ACCEPT;
+			return tcpalt_tcp_proto->handler(skb);
 	}
 	tcpalt_mib_inc(net, TCPALT_MIB_INSEGS);
-	if (!tcpalt_validate(net, skb)) {
-		kfree_skb(skb);
-		goto put;
+	if (!tcpalt_validate(net, skb))
+		goto drop;
+	if (!tcpalt_policy_ok(sk, skb)) {
+		tcpalt_mib_inc(net, TCPALT_MIB_POLICYDROPS);
+		goto drop;
 	}
-	if (!sk) {
+	tcpalt_fill_cb(skb);
+	if (sk)
+		tcpalt_sk_rcv(sk, skb);
+	else
 		tcpalt_tw_rcv(container_of(h, struct tcpalt_tw, h), skb);
-		goto put;
-	}
-	tcpalt_sk_rcv(sk, skb);
+	goto put;
+drop:
+	kfree_skb(skb);
 put:
 	if (sk)
 		sock_put(sk);
 	else
 		tcpalt_tw_put(container_of(h, struct tcpalt_tw, h));
-	return NF_STOLEN;
+	return 0;
 }
 
 /**
@@ -826,29 +1179,44 @@ void tcpalt_deliver_syn(struct net *net, struct sk_buff *skb)
 	sock_put(sk);
 }
 
-static const struct nf_hook_ops tcpalt_nf_ops = {
-	.hook		= tcpalt_nf_local_in,
-	.pf		= NFPROTO_IPV4,
-	.hooknum	= NF_INET_LOCAL_IN,
-	.priority	= NF_IP_PRI_FIRST,
+static const struct net_protocol tcpalt_protocol = {
+	.handler	= tcpalt_v4_rcv,
+	.err_handler	= tcpalt_v4_err,
+	.no_policy	= 1,	/* tcpalt_policy_ok() checks it, with the socket, as TCP does */
+	.icmp_strict_tag_validation = 1,
 };
 
 /**
- * tcpalt_input_init() - start taking tcpalt's segments in @net.
- * @net: the namespace
+ * tcpalt_input_init() - start receiving: tcpalt's handler takes IP protocol 6 in front of
+ * the kernel TCP's (in every namespace), which it calls for every segment not tcpalt's.
+ * The swap is atomic, so no segment meets an empty slot.
  *
- * Return: 0 or nf_register_net_hook()'s error.
+ * Return: 0, or -EPROTONOSUPPORT if the kernel has no TCP or another module swapped it.
  */
-int tcpalt_input_init(struct net *net)
+int tcpalt_input_init(void)
 {
-	return nf_register_net_hook(net, &tcpalt_nf_ops);
+	struct net_protocol **slot = (struct net_protocol **)&inet_protos[IPPROTO_TCP];
+	const struct net_protocol *tcp = READ_ONCE(*slot);
+
+	if (!tcp || !tcp->handler || !tcp->err_handler)
+		return -EPROTONOSUPPORT;
+	tcpalt_tcp_proto = tcp;
+	if (cmpxchg(slot, (struct net_protocol *)tcp, (struct net_protocol *)&tcpalt_protocol) !=
+	    tcp)
+		return -EPROTONOSUPPORT;
+	return 0;
 }
 
 /**
- * tcpalt_input_exit() - stop taking segments in @net.
- * @net: the namespace
+ * tcpalt_input_exit() - give protocol 6 back to the kernel TCP and wait until no CPU is in
+ * tcpalt's handler any more.
  */
-void tcpalt_input_exit(struct net *net)
+void tcpalt_input_exit(void)
 {
-	nf_unregister_net_hook(net, &tcpalt_nf_ops);
+	struct net_protocol **slot = (struct net_protocol **)&inet_protos[IPPROTO_TCP];
+
+	if (cmpxchg(slot, (struct net_protocol *)&tcpalt_protocol,
+		    (struct net_protocol *)tcpalt_tcp_proto) != &tcpalt_protocol)
+		pr_warn("the IPv4 TCP handler was replaced while tcpalt held it\n");
+	synchronize_net();
 }

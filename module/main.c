@@ -42,13 +42,8 @@ static int __net_init tcpalt_net_init(struct net *net)
 	err = tcpalt_sysctl_net_init(net);
 	if (err)
 		goto err_sysctl;
-	err = tcpalt_input_init(net);
-	if (err)
-		goto err_input;
 	return 0;
 
-err_input:
-	tcpalt_sysctl_net_exit(net);
 err_sysctl:
 	free_percpu(tn->mib);
 	tn->mib = NULL;
@@ -59,7 +54,6 @@ static void __net_exit tcpalt_net_exit(struct net *net)
 {
 	struct tcpalt_net *tn = tcpalt_pernet(net);
 
-	tcpalt_input_exit(net);
 	tcpalt_tw_purge(net);
 	tcpalt_port_flush();
 	tcpalt_sysctl_net_exit(net);
@@ -85,6 +79,7 @@ static int __init tcpalt_init(void)
 		return -EINVAL;
 	}
 
+	tcpalt_cookie_init();
 	err = tcpalt_isn_init();
 	if (err)
 		return err;
@@ -97,6 +92,11 @@ static int __init tcpalt_init(void)
 	err = register_pernet_subsys(&tcpalt_net_ops);
 	if (err)
 		goto err_pernet;
+	err = tcpalt_input_init();
+	if (err) {
+		pr_err("cannot take the IPv4 TCP protocol handler (no TCP, or another module has it)\n");
+		goto err_input;
+	}
 	err = tcpalt_proc_init();
 	if (err)
 		goto err_proc;
@@ -113,6 +113,8 @@ static int __init tcpalt_init(void)
 err_af:
 	tcpalt_proc_exit();
 err_proc:
+	tcpalt_input_exit();
+err_input:
 	unregister_pernet_subsys(&tcpalt_net_ops);
 err_pernet:
 	proto_unregister(&tcpalt_prot);
@@ -124,6 +126,7 @@ err_proto:
 static void __exit tcpalt_exit(void)
 {
 	tcpalt_af_exit();
+	tcpalt_input_exit();	/* no segment reaches tcpalt after this */
 	tcpalt_proc_exit();
 	unregister_pernet_subsys(&tcpalt_net_ops);
 	tcpalt_tw_purge(NULL);

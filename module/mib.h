@@ -30,6 +30,15 @@ enum tcpalt_mib_field {
 	TCPALT_MIB_TWRECYCLED,		/* TIME-WAIT ended early by a new SYN */
 	TCPALT_MIB_TWREACKS,		/* retransmitted FIN re-ACKed in TIME-WAIT */
 	TCPALT_MIB_TWRSTIGNORED,	/* RST ignored in TIME-WAIT (RFC 1337) */
+	TCPALT_MIB_OFODUPS,		/* out-of-order segments we already had */
+	TCPALT_MIB_OFOPRUNED,		/* out-of-order segments dropped for memory */
+	TCPALT_MIB_RCVQDROP,		/* segments dropped: receive buffer full */
+	TCPALT_MIB_ACKRATELIMITED,	/* out-of-window or challenge ACKs not sent (RFC 5961 10) */
+	TCPALT_MIB_POLICYDROPS,		/* segments dropped by IPsec policy or a socket filter */
+	TCPALT_MIB_OUTDROPS,		/* segments the host failed to send (retransmitted later) */
+	TCPALT_MIB_SYNCOOKIESSENT,	/* SYN-ACKs with a SYN cookie (SYN queue full) */
+	TCPALT_MIB_SYNCOOKIESRECV,	/* connections made from a valid cookie */
+	TCPALT_MIB_SYNCOOKIESFAILED,	/* ACKs to a listener with an invalid cookie */
 	TCPALT_MIB_ENTER_STATE,		/* first of TCP_MAX_STATES per-state entry counts */
 	TCPALT_MIB_MAX = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,
 };

@@ -24,10 +24,17 @@
 u16 tcpalt_route_mss(struct sock *sk)
 {
 	struct dst_entry *dst = __sk_dst_get(sk);
+	const struct ip_options_rcu *opt;
 	u32 mss = 1460;
 
 	if (dst)
 		mss = dst_mtu(dst) - sizeof(struct iphdr) - sizeof(struct tcphdr);
+	/* IP options (IP_OPTIONS) ride in every datagram: as icsk_ext_hdr_len for TCP. */
+	rcu_read_lock();
+	opt = rcu_dereference(inet_sk(sk)->inet_opt);
+	if (opt)
+		mss -= opt->opt.optlen;
+	rcu_read_unlock();
 	if (tcpalt_sk(sk)->user_mss)
 		mss = min_t(u32, mss, tcpalt_sk(sk)->user_mss);
 	return clamp_t(u32, mss, TCP_MIN_MSS, 65495);
@@ -319,20 +326,17 @@ void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp)
 		tcpalt_xmit(sk, skb, tcpalt_sk(sk)->snd_nxt, TCPALT_RST | TCPALT_ACK);
 }
 
-/**
- * tcpalt_send_reply() - answer a received segment without a socket: RST to a segment that
- * has no business here, ACK from a TIME-WAIT entry.
- * @net: namespace the segment arrived in
- * @in: the received segment (network and transport headers set)
- * @seq: sequence number of the reply
- * @ack: acknowledgment number (used when @flags has ACK)
- * @flags: TCPALT_* flags
- * @win: window to announce
+/*
+ * A segment in answer to @in, from no socket: its route, and the MSS option when @mss is
+ * not NULL (*mss: in, the largest the peer takes; the cookie made for the route's MSS then
+ * sets it and @seq).
  */
-void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win)
+static void __tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack,
+				u8 flags, u16 win, u16 *mss)
 {
 	const struct iphdr *iiph = ip_hdr(in);
 	const struct tcphdr *ith = tcp_hdr(in);
+	int optlen = mss ? TCPALT_OPTLEN_MSS : 0;
 	struct flowi4 fl4;
 	struct rtable *rt;
 	struct sk_buff *skb;
@@ -350,19 +354,31 @@ void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8
 	}
 	skb_reserve(skb, TCPALT_MAX_HEADER);
 	skb_dst_set(skb, &rt->dst);
+	if (mss) {
+		*mss = min_t(u32, *mss, dst_mtu(&rt->dst) - sizeof(*iph) - sizeof(*th));
+		seq = tcpalt_cookie_make(iiph->daddr, iiph->saddr, ith->dest, ith->source,
+					 ntohl(ith->seq), mss, tcpalt_cookie_minute());
+	}
 
-	th = skb_push(skb, sizeof(*th));
+	th = skb_push(skb, sizeof(*th) + optlen);
 	skb_reset_transport_header(skb);
 	memset(th, 0, sizeof(*th));
 	th->source = ith->dest;
 	th->dest = ith->source;
 	th->seq = htonl(seq);
 	th->ack_seq = (flags & TCPALT_ACK) ? htonl(ack) : 0;
-	th->doff = sizeof(*th) / 4;
+	th->doff = (sizeof(*th) + optlen) / 4;
 	tcp_flag_byte(th) = flags;
 	th->window = htons(win);
-	th->check = tcp_v4_check(sizeof(*th), iiph->daddr, iiph->saddr,
-				 csum_partial(th, sizeof(*th), 0));
+	if (mss) {
+		u8 *opt = (u8 *)(th + 1);
+
+		opt[0] = TCPALT_OPT_MSS;
+		opt[1] = TCPALT_OPTLEN_MSS;
+		put_unaligned_be16(*mss, opt + 2);
+	}
+	th->check = tcp_v4_check(skb->len, iiph->daddr, iiph->saddr,
+				 csum_partial(th, skb->len, 0));
 
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
@@ -384,6 +400,37 @@ void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8
 	if (flags & TCPALT_RST)
 		tcpalt_mib_inc(net, TCPALT_MIB_OUTRSTS);
 	ip_local_out(net, NULL, skb);
+}
+
+/**
+ * tcpalt_send_cookie_synack() - answer a SYN with a SYN-ACK whose ISN is a SYN cookie
+ * (syncookie.c) and keep nothing.
+ * @net: namespace the SYN arrived in
+ * @in: the SYN (network and transport headers set)
+ * @peer_mss: the SYN's MSS option (0: none, RFC 9293 3.7.1's 536)
+ * @win: window to announce (unscaled: the cookie keeps no window scale)
+ */
+void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss, u16 win)
+{
+	u16 mss = peer_mss ? : TCPALT_DEFAULT_MSS;
+
+	__tcpalt_send_reply(net, in, 0, ntohl(tcp_hdr(in)->seq) + 1, TCPALT_SYN | TCPALT_ACK,
+			    win, &mss);
+}
+
+/**
+ * tcpalt_send_reply() - answer a received segment without a socket: RST to a segment that
+ * has no business here, ACK from a TIME-WAIT entry.
+ * @net: namespace the segment arrived in
+ * @in: the received segment (network and transport headers set)
+ * @seq: sequence number of the reply
+ * @ack: acknowledgment number (used when @flags has ACK)
+ * @flags: TCPALT_* flags
+ * @win: window to announce
+ */
+void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win)
+{
+	__tcpalt_send_reply(net, in, seq, ack, flags, win, NULL);
 }
 
 /**
@@ -466,8 +513,13 @@ void tcpalt_push(struct sock *sk)
 		    skb == skb_peek_tail(&sk->sk_write_queue))
 			break;
 send:
+		/*
+		 * A segment the host did not send (qdisc drop, an OUTPUT rule, no memory) counts
+		 * as sent and lost, as tcp_connect() takes it: the retransmit timer is armed for
+		 * it and sends it again.
+		 */
 		if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
-			break;
+			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OUTDROPS);
 		cb->sent_ns = ktime_get_ns();
 		if (skb->len < ts->mss)
 			ts->snd_sml = cb->end_seq;

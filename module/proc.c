@@ -33,6 +33,15 @@ static const char *const tcpalt_mib_names[TCPALT_MIB_ENTER_STATE] = {
 	[TCPALT_MIB_TWRECYCLED]		= "TimeWaitRecycled",
 	[TCPALT_MIB_TWREACKS]		= "TimeWaitReAcks",
 	[TCPALT_MIB_TWRSTIGNORED]	= "TimeWaitRstIgnored",
+	[TCPALT_MIB_OFODUPS]		= "OfoDuplicates",
+	[TCPALT_MIB_OFOPRUNED]		= "OfoPruned",
+	[TCPALT_MIB_RCVQDROP]		= "RcvQDrop",
+	[TCPALT_MIB_ACKRATELIMITED]	= "AckRateLimited",
+	[TCPALT_MIB_POLICYDROPS]	= "PolicyDrops",
+	[TCPALT_MIB_OUTDROPS]		= "OutDrops",
+	[TCPALT_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
+	[TCPALT_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
+	[TCPALT_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 };
 
 /**

@@ -45,34 +45,23 @@ static void tcpalt_sk_destruct(struct sock *sk)
 
 	WARN_ON_ONCE(!sock_flag(sk, SOCK_DEAD));	/* freed while a user or a queue held it */
 	tcpalt_purge_write_queue(sk);
-	skb_queue_purge(&ts->ooo_queue);
+	tcpalt_ofo_purge(sk);
 	tcpalt_all_del(&ts->h);
 	tcpalt_port_release(sk, false);
 	inet_sock_destruct(sk);
 }
 
-/**
- * tcpalt_sock_init() - set up a new socket (user-created or a listener's child).
- * @sk: freshly allocated socket, initialised by sock_init_data()
- */
-void tcpalt_sock_init(struct sock *sk)
+/* The protocol part of a socket (everything after struct inet_sock), new or cloned. */
+static void tcpalt_priv_init(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
-	sk->sk_state = TCP_CLOSE;
-	sk->sk_protocol = IPPROTO_TCP;
-	sk->sk_destruct = tcpalt_sk_destruct;
-	sk->sk_write_space = tcpalt_write_space;
-	sk->sk_backlog_rcv = tcpalt_do_rcv;
-	sock_set_flag(sk, SOCK_RCU_FREE);
-	inet_sk(sk)->uc_ttl = -1;
-	inet_sk(sk)->mc_ttl = 1;
-	inet_sk(sk)->pmtudisc = IP_PMTUDISC_WANT;
-
+	memset((u8 *)ts + offsetof(struct tcpalt_sock, h), 0,
+	       sizeof(*ts) - offsetof(struct tcpalt_sock, h));
 	ts->h.net = sock_net(sk);
 	ts->h.kind = TCPALT_KIND_SOCK;
 	INIT_LIST_HEAD(&ts->h.all);
-	skb_queue_head_init(&ts->ooo_queue);
+	ts->ooo_root = RB_ROOT;
 	spin_lock_init(&ts->accept_lock);
 	INIT_LIST_HEAD(&ts->syn_queue);
 	INIT_LIST_HEAD(&ts->accept_queue);
@@ -86,36 +75,288 @@ void tcpalt_sock_init(struct sock *sk)
 	ts->keepintvl = 75;
 	ts->keepcnt = 9;
 	tcpalt_timers_init(sk);
+	sk->sk_state = TCP_CLOSE;	/* the initial state, before any transition */
+}
+
+/**
+ * tcpalt_sock_init() - set up a socket made by socket().
+ * @sk: freshly allocated socket, initialised by sock_init_data()
+ */
+void tcpalt_sock_init(struct sock *sk)
+{
+	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_destruct = tcpalt_sk_destruct;
+	sk->sk_write_space = tcpalt_write_space;
+	sk->sk_backlog_rcv = tcpalt_do_rcv;
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	inet_sk(sk)->uc_ttl = -1;
+	inet_sk(sk)->mc_ttl = 1;
+	inet_sk(sk)->pmtudisc = IP_PMTUDISC_WANT;
 	/* Linux TCP's defaults: net.ipv4.tcp_rmem[1] / tcp_wmem[1]. */
 	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
 	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
-	tcpalt_all_add(&ts->h);
+	tcpalt_priv_init(sk);
+	tcpalt_all_add(&tcpalt_sk(sk)->h);
+}
+
+/**
+ * tcpalt_child_clone() - a listener's child for a SYN, made as inet_csk_clone_lock() makes
+ * it: a copy of the listener, so it inherits what Linux TCP's children inherit (socket type,
+ * flags, timeouts, buffer sizes and their locks, low-water marks, mark, uid, cgroup, LSM
+ * label, socket filter, IPsec policy), with the protocol part fresh.
+ * @sk: the listener (not locked: its settings are read once)
+ *
+ * Return: the child, bh-locked, in CLOSED, holding two references (the caller's and the
+ * one the listener's queue will own); or NULL.
+ */
+struct sock *tcpalt_child_clone(const struct sock *sk)
+{
+	const struct tcpalt_sock *pts = tcpalt_sk(sk);
+	struct tcpalt_sock *cts;
+	struct inet_sock *inet;
+	struct sock *child;
+
+	child = sk_clone_lock(sk, GFP_ATOMIC);
+	if (!child)
+		return NULL;
+	inet = inet_sk(child);
+	RCU_INIT_POINTER(inet->inet_opt, NULL);	/* the listener's IP options stay its own */
+	inet->mc_list = NULL;
+	memset(&inet->cork, 0, sizeof(inet->cork));
+	atomic_set(&inet->inet_id, get_random_u16());
+	child->sk_priority = sk->sk_priority;
+	child->sk_shutdown = 0;
+	tcpalt_priv_init(child);
+	cts = tcpalt_sk(child);
+	cts->passive = 1;
+	cts->nodelay = READ_ONCE(pts->nodelay);
+	cts->keepidle = READ_ONCE(pts->keepidle);
+	cts->keepintvl = READ_ONCE(pts->keepintvl);
+	cts->keepcnt = READ_ONCE(pts->keepcnt);
+	cts->user_mss = READ_ONCE(pts->user_mss);
+	memcpy(cts->stored_opts, pts->stored_opts, sizeof(cts->stored_opts));
+	tcpalt_all_add(&cts->h);
+	return child;
+}
+
+/**
+ * tcpalt_child_free() - free a child that never reached a queue or a table.
+ * @child: from tcpalt_child_clone(), bh-locked, in CLOSED; both its references go
+ */
+void tcpalt_child_free(struct sock *child)
+{
+	sock_orphan(child);
+	bh_unlock_sock(child);
+	sock_put(child);
+	sock_put(child);
+}
+
+/*
+ * Accept queues.  A listener's SYN queue (children in SYN-RECEIVED) and accept queue
+ * (established children not yet accepted), the two lengths, @accepting, and each child's
+ * @accept_node, @queued and @parent are protected by the listener's accept_lock (lock
+ * order 2).  A queued child holds one reference on its listener; the queue holds one on the
+ * child.  The helpers below are the only code that changes them.
+ */
+
+/**
+ * tcpalt_child_link() - put a new child on its listener's SYN queue.
+ * @sk: the listener (not locked)
+ * @child: the child, bh-locked by the caller
+ * @cookie: the child comes from a SYN cookie: it is established at once, so the SYN queue's
+ *	    bound does not apply to it
+ *
+ * The child takes a reference on the listener's port reservation and on the listener; the
+ * queue takes over one of the child's references.
+ * Return: 0; -EINVAL if the listener is closing; -ENOBUFS if the SYN queue is full.
+ */
+int tcpalt_child_link(struct sock *sk, struct sock *child, bool cookie)
+{
+	struct tcpalt_sock *pts = tcpalt_sk(sk), *cts = tcpalt_sk(child);
+	int err = 0;
+
+	spin_lock_bh(&pts->accept_lock);
+	if (!pts->accepting) {
+		err = -EINVAL;
+	} else if (!cookie && pts->syn_qlen >= tcpalt_synq_max(sk)) {
+		err = -ENOBUFS;
+	} else {
+		list_add_tail(&cts->accept_node, &pts->syn_queue);
+		cts->queued = 1;
+		cts->parent = sk;
+		cts->port = tcpalt_port_get(pts->port);
+		WRITE_ONCE(pts->syn_qlen, pts->syn_qlen + 1);
+		sock_hold(sk);
+	}
+	spin_unlock_bh(&pts->accept_lock);
+	return err;
+}
+
+/**
+ * tcpalt_child_ready() - a child is established: move it from the SYN queue to the accept
+ * queue and wake accept().  A child that its closing listener already took back is left
+ * alone: the listener resets it.
+ * @child: the child; must be locked by the caller
+ */
+void tcpalt_child_ready(struct sock *child)
+{
+	struct tcpalt_sock *cts = tcpalt_sk(child), *pts;
+	struct sock *parent;
+	bool moved = false;
+
+	rcu_read_lock();	/* listeners are freed after a grace period (SOCK_RCU_FREE) */
+	parent = READ_ONCE(cts->parent);
+	if (parent) {
+		pts = tcpalt_sk(parent);
+		spin_lock_bh(&pts->accept_lock);
+		if (cts->parent == parent && cts->queued == 1) {
+			list_move_tail(&cts->accept_node, &pts->accept_queue);
+			cts->queued = 2;
+			WRITE_ONCE(pts->syn_qlen, pts->syn_qlen - 1);
+			WRITE_ONCE(pts->accept_qlen, pts->accept_qlen + 1);
+			sock_hold(parent);
+			moved = true;
+		}
+		spin_unlock_bh(&pts->accept_lock);
+	}
+	rcu_read_unlock();
+	if (moved) {
+		parent->sk_data_ready(parent);
+		sock_put(parent);
+	}
+}
+
+/**
+ * tcpalt_child_acceptq_full() - would the child's listener refuse one more established child?
+ * @child: a child in SYN-RECEIVED; must be locked by the caller
+ *
+ * Return: true when the accept queue is full (the ACK is then treated as lost).
+ */
+bool tcpalt_child_acceptq_full(struct sock *child)
+{
+	struct sock *parent;
+	bool full = false;
+
+	rcu_read_lock();
+	parent = READ_ONCE(tcpalt_sk(child)->parent);
+	if (parent)
+		full = READ_ONCE(tcpalt_sk(parent)->accept_qlen) >
+		       READ_ONCE(parent->sk_max_ack_backlog);
+	rcu_read_unlock();
+	return full;
 }
 
 /* A child leaving its listener's queue before accept(): drop the queue's references. */
 static void tcpalt_child_unlink(struct sock *sk)
 {
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sock *parent = ts->parent;
-	struct tcpalt_sock *pts = tcpalt_sk(parent);
+	struct tcpalt_sock *ts = tcpalt_sk(sk), *pts;
+	struct sock *parent;
 	bool linked = false;
 
-	spin_lock_bh(&pts->accept_lock);
-	if (ts->queued) {
-		if (ts->queued == 1)
-			pts->syn_qlen--;
-		else
-			pts->accept_qlen--;
-		ts->queued = 0;
-		list_del_init(&ts->accept_node);
-		linked = true;
+	rcu_read_lock();
+	parent = READ_ONCE(ts->parent);
+	if (parent) {
+		pts = tcpalt_sk(parent);
+		spin_lock_bh(&pts->accept_lock);
+		if (ts->parent == parent && ts->queued) {
+			if (ts->queued == 1)
+				WRITE_ONCE(pts->syn_qlen, pts->syn_qlen - 1);
+			else
+				WRITE_ONCE(pts->accept_qlen, pts->accept_qlen - 1);
+			list_del_init(&ts->accept_node);
+			ts->queued = 0;
+			ts->parent = NULL;
+			linked = true;
+		}
+		spin_unlock_bh(&pts->accept_lock);
 	}
-	ts->parent = NULL;
-	spin_unlock_bh(&pts->accept_lock);
+	rcu_read_unlock();
 	if (linked) {
 		sock_orphan(sk);	/* never accepted: nobody else will */
 		sock_put(parent);
 		sock_put(sk);
+	}
+}
+
+/**
+ * tcpalt_accept_dequeue() - take the first established child off a listener's accept queue.
+ * @sk: the listener; must be locked by the caller
+ *
+ * Return: the child, with the queue's reference now the caller's; or NULL.
+ */
+struct sock *tcpalt_accept_dequeue(struct sock *sk)
+{
+	struct tcpalt_sock *pts = tcpalt_sk(sk), *cts;
+
+	sock_owned_by_me(sk);
+	spin_lock_bh(&pts->accept_lock);
+	cts = list_first_entry_or_null(&pts->accept_queue, struct tcpalt_sock, accept_node);
+	if (cts) {
+		list_del_init(&cts->accept_node);
+		cts->queued = 0;
+		cts->parent = NULL;
+		WRITE_ONCE(pts->accept_qlen, pts->accept_qlen - 1);
+	}
+	spin_unlock_bh(&pts->accept_lock);
+	if (!cts)
+		return NULL;
+	sock_put(sk);	/* the child's reference on its parent; the caller holds another */
+	return tcpalt_to_sk(cts);
+}
+
+/**
+ * tcpalt_listen_start() - open a listener's queues to new children.
+ * @sk: the listener; must be locked by the caller
+ */
+void tcpalt_listen_start(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	sock_owned_by_me(sk);
+	spin_lock_bh(&ts->accept_lock);
+	ts->accepting = 1;
+	spin_unlock_bh(&ts->accept_lock);
+}
+
+/**
+ * tcpalt_listen_stop() - close a listener's queues and abort every child in them
+ * (RFC 9293 3.10.4 LISTEN -> CLOSED; Linux resets them too, inet_csk_listen_stop()).
+ * @sk: the listener, already out of the listener table; must be locked by the caller
+ */
+void tcpalt_listen_stop(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk), *cts, *tmp;
+	struct sock *child;
+	LIST_HEAD(children);
+
+	sock_owned_by_me(sk);
+	spin_lock_bh(&ts->accept_lock);
+	ts->accepting = 0;
+	list_splice_init(&ts->syn_queue, &children);
+	list_splice_tail_init(&ts->accept_queue, &children);
+	list_for_each_entry(cts, &children, accept_node) {
+		cts->queued = 0;
+		cts->parent = NULL;
+	}
+	WRITE_ONCE(ts->syn_qlen, 0);
+	WRITE_ONCE(ts->accept_qlen, 0);
+	spin_unlock_bh(&ts->accept_lock);
+
+	/* The children are ours alone now: no queue leads to them any more. */
+	list_for_each_entry_safe(cts, tmp, &children, accept_node) {
+		child = tcpalt_to_sk(cts);
+		list_del_init(&cts->accept_node);
+		local_bh_disable();
+		bh_lock_sock_nested(child);
+		sock_orphan(child);
+		if (child->sk_state != TCP_CLOSE) {
+			tcpalt_send_active_reset(child, GFP_ATOMIC);
+			tcpalt_done(child);
+		}
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(child);	/* the queue's reference */
+		sock_put(sk);		/* the child's reference on its parent */
 	}
 }
 
@@ -131,10 +372,9 @@ void tcpalt_done(struct sock *sk)
 	tcpalt_set_state(sk, TCP_CLOSE);
 	tcpalt_timers_stop(sk);
 	tcpalt_purge_write_queue(sk);
-	skb_queue_purge(&ts->ooo_queue);
+	tcpalt_ofo_purge(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
-	if (ts->parent)
-		tcpalt_child_unlink(sk);
+	tcpalt_child_unlink(sk);
 	tcpalt_unhash(&ts->h);
 	/* The row goes with the connection, as a closed socket leaves /proc/net/tcp. */
 	tcpalt_all_del(&ts->h);

@@ -43,6 +43,47 @@ void tcpalt_keepalive(struct sock *sk, int val)
 		tcpalt_timer_arm(sk, &ts->keepalive_timer, (u64)ts->keepidle * NSEC_PER_SEC);
 }
 
+/*
+ * SOL_IP options through ip_setsockopt(), except multicast group membership: a stream socket
+ * has no use for it, and the kernel would keep the group until ip_mc_drop_socket(), which
+ * only inet_release() calls (Linux TCP answers EPROTO for IP_ADD_MEMBERSHIP too).
+ */
+static int tcpalt_ip_setsockopt(struct sock *sk, int level, int optname, sockptr_t optval,
+				unsigned int optlen)
+{
+	int err;
+
+	if (level == SOL_IP) {
+		switch (optname) {
+		case IP_ADD_MEMBERSHIP:
+		case IP_DROP_MEMBERSHIP:
+		case IP_ADD_SOURCE_MEMBERSHIP:
+		case IP_DROP_SOURCE_MEMBERSHIP:
+		case IP_BLOCK_SOURCE:
+		case IP_UNBLOCK_SOURCE:
+		case IP_MSFILTER:
+		case MCAST_JOIN_GROUP:
+		case MCAST_LEAVE_GROUP:
+		case MCAST_JOIN_SOURCE_GROUP:
+		case MCAST_LEAVE_SOURCE_GROUP:
+		case MCAST_BLOCK_SOURCE:
+		case MCAST_UNBLOCK_SOURCE:
+		case MCAST_MSFILTER:
+			return -EPROTO;
+		}
+	}
+	err = ip_setsockopt(sk, level, optname, optval, optlen);
+	if (!err && level == SOL_IP && optname == IP_OPTIONS) {
+		/* The options take room in every segment: the MSS shrinks (tcp_sync_mss). */
+		lock_sock(sk);
+		tcpalt_sk(sk)->adv_mss = tcpalt_route_mss(sk);
+		if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			tcpalt_sk(sk)->mss = min(tcpalt_sk(sk)->mss, tcpalt_route_mss(sk));
+		release_sock(sk);
+	}
+	return err;
+}
+
 /**
  * tcpalt_setsockopt() - setsockopt() for levels other than SOL_SOCKET.
  * @sock: the socket
@@ -61,7 +102,7 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 	int val, err = 0, idx;
 
 	if (level != SOL_TCP)
-		return ip_setsockopt(sk, level, optname, optval, optlen);
+		return tcpalt_ip_setsockopt(sk, level, optname, optval, optlen);
 	if (optname == TCP_CONGESTION) {
 		char name[TCP_CA_NAME_MAX] = "";
 

@@ -15,13 +15,22 @@
  *   seq.h, options.c, rto.c, isn.c: pure logic, tested by KUnit
  *
  * Locking (numbered lock order; take a lower number before a higher one, never the reverse):
- *   1. the socket lock: lock_sock(sk) in process context, bh_lock_sock(sk) in softirq; a
- *      listener's lock is never held while a child's is taken, and vice versa
- *   2. tcpalt_sock::accept_lock (a listener's SYN and accept queues), taken under a child's lock
+ *   1. the socket lock: lock_sock(sk) in process context, bh_lock_sock(sk) in softirq.  A
+ *      socket's spinlock is taken in process context only with BH disabled (a softirq on the
+ *      same CPU would spin on it forever).  Segments for a listener are never queued to its
+ *      backlog: the LISTEN path (input.c) runs in softirq without the listener's lock, on
+ *      the listener's accept_lock alone, so accept() holding the listener never stalls SYNs.
+ *      A listener's lock is never held while a child's is taken, and vice versa.
+ *   2. tcpalt_sock::accept_lock (a listener's SYN and accept queues; sock.c's accept-queue
+ *      helpers are the only code that takes it), always with BH disabled; may be taken under
+ *      a child's lock
  *   3. tcpalt_ehash_lock / tcpalt_lhash_lock (writers of the lookup tables; readers use RCU)
  *   4. tcpalt_all_lock (the list /proc/tcpalt/connections walks)
  * Every protocol field of struct tcpalt_sock is protected by the socket lock (1) unless its
  * comment says otherwise.  State changes happen only through tcpalt_set_state().
+ *
+ * A segment sent with a socket's spinlock held is sent from softirq (or with BH disabled),
+ * where a loopback reply cannot be processed before the lock is released.
  */
 #ifndef _TCPALT_H
 #define _TCPALT_H
@@ -29,6 +38,7 @@
 #include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
+#include <linux/rbtree.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
@@ -89,6 +99,7 @@ enum {
 	TCPALT_RTX_DEFERRED,
 	TCPALT_DELACK_DEFERRED,
 	TCPALT_KEEPALIVE_DEFERRED,
+	TCPALT_MTU_DEFERRED,	/* an ICMP "fragmentation needed" met the user's lock */
 };
 
 /* What the retransmit timer is doing. */
@@ -130,7 +141,10 @@ enum tcpalt_rtx_kind {
  * @total_retrans: segments retransmitted on this connection
  * @rtx_kind: what @rtx_timer is armed for
  * @send_head: first skb in sk_write_queue not yet sent, or NULL
- * @ooo_queue: out-of-order segments, sorted by sequence number
+ * @ooo_root: out-of-order segments by sequence number, without overlaps, charged to
+ *	      sk_rmem_alloc
+ * @ooo_bytes: data bytes in @ooo_root
+ * @mtu_info: path MTU of a deferred ICMP "fragmentation needed"
  * @rtx_timer: retransmit / zero-window probe timer
  * @delack_timer: delayed ACK timer
  * @keepalive_timer: keepalive, and FIN-WAIT-2 timeout of an orphan
@@ -145,7 +159,12 @@ enum tcpalt_rtx_kind {
  * @lsndtime: jiffies of the last data segment sent (keepalive idle)
  * @lrcvtime: jiffies of the last segment received
  * @syn_retries: SYN / SYN-ACK retransmissions so far
- * @accept_lock: protects @syn_queue, @accept_queue, @syn_qlen, @accept_qlen (listener)
+ * @last_oow_ack: jiffies of the last rate-limited ACK (RFC 5961 10)
+ * @passive: made by a listener for a SYN (never changes)
+ * @accepting: a listener whose queues take new children (accept_lock)
+ * @synq_overflow: jiffies when a listener last answered with a SYN cookie (0: never)
+ * @accept_lock: protects @syn_queue, @accept_queue, @syn_qlen, @accept_qlen, @accepting
+ *		 (listener) and the @accept_node, @queued, @parent of its children
  * @syn_queue: children in SYN-RECEIVED (listener)
  * @accept_queue: established children not yet accepted (listener)
  * @syn_qlen: length of @syn_queue
@@ -190,7 +209,9 @@ struct tcpalt_sock {
 	u8 rtx_kind;
 	u32 total_retrans;
 	struct sk_buff *send_head;
-	struct sk_buff_head ooo_queue;
+	struct rb_root ooo_root;
+	u32 ooo_bytes;
+	u32 mtu_info;
 
 	struct hrtimer rtx_timer;
 	struct hrtimer delack_timer;
@@ -206,6 +227,10 @@ struct tcpalt_sock {
 	unsigned long lsndtime;
 	unsigned long lrcvtime;
 	u8 syn_retries;
+	unsigned long last_oow_ack;
+	u8 passive;
+	u8 accepting;
+	unsigned long synq_overflow;
 
 	spinlock_t accept_lock;	/* lock order 2: the listener's queues */
 	struct list_head syn_queue;
@@ -260,7 +285,7 @@ struct tcpalt_skb_cb {
  * @expires: when @timer fires (ktime)
  * @snd_nxt: our sequence number after our FIN
  * @rcv_nxt: next sequence number expected (after the peer's FIN)
- * @rcv_wnd: window we advertise
+ * @rcv_wnd: window field we advertise (already shifted by the connection's scale)
  * @port: the connection's port reservation, held until 2MSL ends
  * @rcu: deferred free
  */
@@ -282,6 +307,8 @@ struct tcpalt_net {
 	int fin_timeout_ms;
 	int syn_retries;
 	int synack_retries;
+	u32 challenge_stamp;	/* second of the challenge ACK count (RFC 5961 7) */
+	u32 challenge_count;	/* challenge ACKs sent in that second */
 	struct ctl_table_header *sysctl_hdr;
 	struct tcpalt_mib __percpu *mib;
 };
@@ -291,9 +318,23 @@ extern int tcpalt_family;
 extern unsigned int tcpalt_net_id;
 struct tcpalt_net *tcpalt_pernet(const struct net *net);
 
+/* The SYN queue's bound: the listen() backlog, as Linux's inet_csk_reqsk_queue_is_full(). */
+static inline int tcpalt_synq_max(const struct sock *sk)
+{
+	return max_t(int, READ_ONCE(sk->sk_max_ack_backlog), 1);
+}
+
 /* sock.c */
 extern struct proto tcpalt_prot;
 void tcpalt_sock_init(struct sock *sk);
+struct sock *tcpalt_child_clone(const struct sock *sk);
+void tcpalt_child_free(struct sock *child);
+int tcpalt_child_link(struct sock *sk, struct sock *child, bool cookie);
+void tcpalt_child_ready(struct sock *child);
+bool tcpalt_child_acceptq_full(struct sock *child);
+struct sock *tcpalt_accept_dequeue(struct sock *sk);
+void tcpalt_listen_start(struct sock *sk);
+void tcpalt_listen_stop(struct sock *sk);
 void tcpalt_done(struct sock *sk);
 void tcpalt_reset(struct sock *sk, int err);
 void tcpalt_release_cb(struct sock *sk);
@@ -314,7 +355,6 @@ const char *tcpalt_state_name(int state);
 bool tcpalt_state_transition_ok(int from, int to);
 void tcpalt_set_state(struct sock *sk, int state);
 void tcpalt_trace_sk(const struct sock *sk, int old, int state);
-void tcpalt_trace_tw_end(const struct tcpalt_tw *tw);
 void tcpalt_trace_tw_end(const struct tcpalt_tw *tw);
 
 /* hash.c */
@@ -340,9 +380,11 @@ void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep);
 void tcpalt_port_flush(void);
 
 /* input.c */
-int tcpalt_input_init(struct net *net);
-void tcpalt_input_exit(struct net *net);
+int tcpalt_input_init(void);
+void tcpalt_input_exit(void);
 int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb);
+void tcpalt_ofo_purge(struct sock *sk);
+void tcpalt_mtu_reduced(struct sock *sk);
 void tcpalt_deliver_syn(struct net *net, struct sk_buff *skb);
 
 /* output.c */
@@ -353,6 +395,7 @@ void tcpalt_send_fin(struct sock *sk);
 void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp);
 void tcpalt_send_probe(struct sock *sk);
 void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win);
+void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss, u16 win);
 void tcpalt_push(struct sock *sk);
 int tcpalt_retransmit_head(struct sock *sk);
 void tcpalt_retransmit_all(struct sock *sk);
@@ -388,6 +431,14 @@ s64 tcpalt_tw_ms_left(struct tcpalt_tw *tw);
 /* isn.c */
 int tcpalt_isn_init(void);
 u32 tcpalt_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+
+/* syncookie.c */
+void tcpalt_cookie_init(void);
+u32 tcpalt_cookie_minute(void);
+u32 tcpalt_cookie_make(__be32 laddr, __be32 raddr, __be16 lport, __be16 rport, u32 peer_isn,
+		       u16 *mss, u32 minute);
+u16 tcpalt_cookie_check(__be32 laddr, __be32 raddr, __be16 lport, __be16 rport, u32 peer_isn,
+			u32 cookie, u32 minute);
 
 /* proc.c, sysctl.c */
 int tcpalt_proc_init(void);

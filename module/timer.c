@@ -13,6 +13,9 @@
  * Every armed timer holds one reference on the socket.  A callback takes bh_lock_sock(); if
  * the user owns the socket it sets a TCPALT_*_DEFERRED bit (which keeps the reference) and
  * tcpalt_release_cb() runs the work at release_sock().  tcpalt_done() stops them all.
+ * An expiry is stale, and does nothing, when the timer was armed again before the callback
+ * or the deferred work got the socket (as Linux re-checks icsk_timeout): the new arming has
+ * its own callback to come.
  */
 #include <net/sock.h>
 
@@ -156,8 +159,13 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
-	if (sk->sk_state == TCP_SYN_RECV && ts->parent && ts->syn_retries >= tn->synack_retries) {
-		tcpalt_done(sk);	/* half-open connection never completed: drop it */
+	if (sk->sk_state == TCP_SYN_RECV && ts->syn_retries >= tn->synack_retries) {
+		if (ts->passive) {
+			tcpalt_done(sk);	/* half-open connection never completed: drop it */
+			return;
+		}
+		/* Simultaneous open: give up as a connect() that timed out. */
+		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
@@ -217,10 +225,13 @@ static void tcpalt_keepalive_timeout(struct sock *sk)
 	tcpalt_timer_arm(sk, &ts->keepalive_timer, (u64)ts->keepintvl * NSEC_PER_SEC);
 }
 
-static void tcpalt_timer_fire(struct sock *sk, int bit, void (*handler)(struct sock *sk))
+static void tcpalt_timer_fire(struct sock *sk, struct hrtimer *t, int bit,
+			      void (*handler)(struct sock *sk))
 {
 	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk))
+	if (hrtimer_is_queued(t))
+		;	/* re-armed while we waited for the lock: stale */
+	else if (!sock_owned_by_user(sk))
 		handler(sk);
 	else if (!test_and_set_bit(bit, &tcpalt_sk(sk)->deferred))
 		sock_hold(sk);	/* the deferred work's reference */
@@ -230,21 +241,21 @@ static void tcpalt_timer_fire(struct sock *sk, int bit, void (*handler)(struct s
 
 static enum hrtimer_restart tcpalt_rtx_fn(struct hrtimer *t)
 {
-	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, rtx_timer)),
+	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, rtx_timer)), t,
 			  TCPALT_RTX_DEFERRED, tcpalt_rtx_timeout);
 	return HRTIMER_NORESTART;
 }
 
 static enum hrtimer_restart tcpalt_delack_fn(struct hrtimer *t)
 {
-	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, delack_timer)),
+	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, delack_timer)), t,
 			  TCPALT_DELACK_DEFERRED, tcpalt_delack_timeout);
 	return HRTIMER_NORESTART;
 }
 
 static enum hrtimer_restart tcpalt_keepalive_fn(struct hrtimer *t)
 {
-	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, keepalive_timer)),
+	tcpalt_timer_fire(tcpalt_to_sk(container_of(t, struct tcpalt_sock, keepalive_timer)), t,
 			  TCPALT_KEEPALIVE_DEFERRED, tcpalt_keepalive_timeout);
 	return HRTIMER_NORESTART;
 }
@@ -260,15 +271,22 @@ void tcpalt_timers_run_deferred(struct sock *sk)
 	if (!READ_ONCE(ts->deferred))
 		return;
 	if (test_and_clear_bit(TCPALT_RTX_DEFERRED, &ts->deferred)) {
-		tcpalt_rtx_timeout(sk);
+		if (!hrtimer_is_queued(&ts->rtx_timer))
+			tcpalt_rtx_timeout(sk);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(TCPALT_DELACK_DEFERRED, &ts->deferred)) {
-		tcpalt_delack_timeout(sk);
+		if (!hrtimer_is_queued(&ts->delack_timer))
+			tcpalt_delack_timeout(sk);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(TCPALT_KEEPALIVE_DEFERRED, &ts->deferred)) {
-		tcpalt_keepalive_timeout(sk);
+		if (!hrtimer_is_queued(&ts->keepalive_timer))
+			tcpalt_keepalive_timeout(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(TCPALT_MTU_DEFERRED, &ts->deferred)) {
+		tcpalt_mtu_reduced(sk);
 		__sock_put(sk);
 	}
 }

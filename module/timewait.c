@@ -73,7 +73,8 @@ void tcpalt_time_wait(struct sock *sk)
 		refcount_set(&tw->refcnt, 1);	/* the timer's */
 		tw->snd_nxt = ts->snd_nxt;
 		tw->rcv_nxt = ts->rcv_nxt;
-		tw->rcv_wnd = ts->rcv_wnd;
+		/* The window field as sent: shifted by our scale (RFC 7323 2.3). */
+		tw->rcv_wnd = min(ts->rcv_wnd >> ts->rcv_wscale, TCPALT_MAX_WINDOW);
 		tw->port = ts->port;	/* the port stays taken for 2MSL */
 		ts->port = NULL;
 		hrtimer_init(&tw->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
