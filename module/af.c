@@ -558,6 +558,7 @@ static void tcpalt_close(struct sock *sk, long timeout)
 		sk_stream_wait_close(sk, timeout);
 orphan:
 	sock_orphan(sk);
+	tcpalt_orphan_start(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2)
 		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
 	if (sk->sk_state == TCP_CLOSE) {
@@ -636,9 +637,21 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 				skb = alloc_skb_with_frags(TCPALT_MAX_HEADER, chunk,
 							   PAGE_ALLOC_COSTLY_ORDER, &err,
 							   sk->sk_allocation);
+			if (skb && !sk_wmem_schedule(sk, skb->truesize)) {
+				/* Over the global limit (tcp_mem): as tcp_stream_alloc_skb(). */
+				kfree_skb(skb);
+				skb = NULL;
+				sk->sk_prot->enter_memory_pressure(sk);
+				sk_stream_moderate_sndbuf(sk);
+			}
 			if (!skb) {
-				err = -ENOBUFS;
-				goto error;
+				/* TCP never fails a send for memory: it waits for it. */
+				tcpalt_push(sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				err = sk_stream_wait_memory(sk, &timeo);
+				if (err)
+					goto error;
+				continue;
 			}
 			skb_reserve(skb, TCPALT_MAX_HEADER);
 			if (linear) {
@@ -662,7 +675,7 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			TCPALT_SKB_CB(skb)->seq = ts->write_seq;
 			TCPALT_SKB_CB(skb)->end_seq = ts->write_seq;
 			TCPALT_SKB_CB(skb)->flags = TCPALT_ACK;
-			sk_wmem_queued_add(sk, skb->truesize);
+			tcpalt_wmem_charge(sk, skb);
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			if (!ts->send_head)
 				ts->send_head = skb;

@@ -508,32 +508,33 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * Receive memory.  Queued segments are charged to sk_rmem_alloc by their truesize and that
- * total is held to sk_rcvbuf, as tcp_try_rmem_schedule() holds it: a segment that finds the
- * buffer full first makes room by pruning out-of-order data above it, and is dropped (and
+ * Receive memory.  Queued segments are charged to sk_rmem_alloc by their truesize and to the
+ * protocol's pool (tcp_mem, the socket's memory cgroup) through sk_rmem_schedule(), and
+ * sk_rmem_alloc is held to sk_rcvbuf, as tcp_try_rmem_schedule() holds it: a segment that
+ * finds no room first makes some by pruning out-of-order data above it, and is dropped (and
  * counted) when that is not enough.  Tiny segments are merged into their neighbour, so a
  * peer cannot multiply our memory by sending one byte per segment.
  */
 
-/* Is there room for @truesize more bytes, after pruning out-of-order data above @seq? */
-static bool tcpalt_rmem_room(struct sock *sk, u32 seq, unsigned int truesize)
+/* Room for @skb (scheduled: the caller charges it), after pruning out-of-order data above it? */
+static bool tcpalt_rmem_room(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct sk_buff *last;
 
-	while (atomic_read(&sk->sk_rmem_alloc) + truesize > READ_ONCE(sk->sk_rcvbuf)) {
+	for (;;) {
+		if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+		    sk_rmem_schedule(sk, skb, skb->truesize))
+			return true;
 		last = skb_rb_last(&ts->ooo_root);
-		if (!last || !tcpalt_seq_after(TCPALT_SKB_CB(last)->seq, seq))
-			break;
+		if (!last || !tcpalt_seq_after(TCPALT_SKB_CB(last)->seq, TCPALT_SKB_CB(skb)->seq))
+			return false;
 		/* RFC 2018 8: a receiver may renege on out-of-order data; highest first. */
 		rb_erase(&last->rbnode, &ts->ooo_root);
 		ts->ooo_bytes -= last->len;
 		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OFOPRUNED);
 		kfree_skb(last);
 	}
-	/* An empty buffer takes one segment whatever its size, as Linux's. */
-	return atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) ||
-	       !atomic_read(&sk->sk_rmem_alloc);
 }
 
 /*
@@ -635,7 +636,7 @@ static void tcpalt_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		ts->ooo_bytes -= s->len;
 		kfree_skb(s);
 	}
-	if (!tcpalt_rmem_room(sk, cb->seq, skb->truesize)) {
+	if (!tcpalt_rmem_room(sk, skb)) {
 		tcpalt_mib_inc(net, TCPALT_MIB_RCVQDROP);
 		goto drop;
 	}
@@ -678,15 +679,15 @@ static int tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 			kfree_skb(skb);
 			return 0;
 		}
+		if (!tcpalt_rmem_room(sk, skb)) {
+			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RCVQDROP);
+			kfree_skb(skb);
+			return -ENOBUFS;
+		}
 		tail = skb_peek_tail(&sk->sk_receive_queue);
 		if (tail && tcpalt_coalesce(sk, tail, skb)) {
 			ts->rcv_nxt = TCPALT_SKB_CB(tail)->end_seq;
 			return fin;
-		}
-		if (!tcpalt_rmem_room(sk, cb->seq, skb->truesize)) {
-			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RCVQDROP);
-			kfree_skb(skb);
-			return -ENOBUFS;
 		}
 		ts->rcv_nxt = cb->end_seq;
 		skb_dst_drop(skb);
@@ -991,111 +992,8 @@ static void tcpalt_sk_rcv(struct sock *sk, struct sk_buff *skb)
 	bh_unlock_sock(sk);
 }
 
-/**
- * tcpalt_mtu_reduced() - RFC 1191 / tcp_v4_mtu_reduced(): the path MTU in @mtu_info is
- * smaller; resend at once what no longer fits.
- * @sk: the socket; must be locked by the caller
- */
-void tcpalt_mtu_reduced(struct sock *sk)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	u32 mtu = READ_ONCE(ts->mtu_info);
-	u16 mss;
-
-	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
-		return;
-	if (mtu < IPV4_MIN_MTU || !inet_csk_update_pmtu(sk, mtu))
-		return;
-	mss = tcpalt_route_mss(sk);
-	if (mss >= ts->mss)
-		return;
-	ts->mss = mss;
-	tcpalt_retransmit_all(sk);
-	tcpalt_rearm_rtx(sk);
-}
-
-/*
- * An ICMP error quoting one of our segments (RFC 9293 3.9.2.2, RFC 1122 4.2.3.9, RFC 5927):
- * acted on only when the quoted sequence number is in flight.  Hard errors abort a
- * connection that is being opened; on an open one they are kept as the soft error, as
- * tcp_v4_err() does; "fragmentation needed" lowers the MSS, later if the user holds the
- * socket.  Softirq, socket bh-locked.
- */
-static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u32 info, u32 seq)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	bool owned = sock_owned_by_user(sk);
-	int err;
-
-	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
-		return;
-	if (!tcpalt_seq_geq(seq, ts->snd_una) || !tcpalt_seq_before(seq, ts->snd_nxt))
-		return;
-	switch (type) {
-	case ICMP_DEST_UNREACH:
-		if (code > NR_ICMP_UNREACH)
-			return;
-		if (code == ICMP_FRAG_NEEDED) {
-			WRITE_ONCE(ts->mtu_info, info);
-			if (!owned)
-				tcpalt_mtu_reduced(sk);
-			else if (!test_and_set_bit(TCPALT_MTU_DEFERRED, &ts->deferred))
-				sock_hold(sk);	/* the deferred work's reference */
-			return;
-		}
-		err = icmp_err_convert[code].errno;
-		break;
-	case ICMP_TIME_EXCEEDED:
-		err = EHOSTUNREACH;
-		break;
-	case ICMP_PARAMETERPROB:
-		err = EPROTO;
-		break;
-	default:
-		return;
-	}
-	/* As tcp_v4_err(): with the user holding the socket, keep it as the soft error. */
-	if (sk->sk_state == TCP_SYN_SENT && !owned) {
-		tcpalt_reset(sk, err);
-	} else if (inet_sk(sk)->recverr && !owned) {
-		WRITE_ONCE(sk->sk_err, err);
-		sk_error_report(sk);
-	} else {
-		WRITE_ONCE(sk->sk_err_soft, err);
-	}
-}
-
-/* The kernel TCP's protocol handler, which tcpalt's wraps. */
-static const struct net_protocol *tcpalt_tcp_proto __read_mostly;
-
-/*
- * ICMP errors for protocol 6 (icmp_socket_deliver(), after the ICMP checksum, the LOCAL_IN
- * hooks and the ICMP rate checks): those quoting a tcpalt connection are tcpalt's; the rest
- * go to the kernel TCP.  skb->data is at the quoted IP header, 8 bytes of TCP after it.
- */
-static int tcpalt_v4_err(struct sk_buff *skb, u32 info)
-{
-	const struct iphdr *iph = (const struct iphdr *)skb->data;
-	const struct tcphdr *th = (const struct tcphdr *)(skb->data + (iph->ihl << 2));
-	struct net *net = dev_net(skb->dev);
-	struct tcpalt_hnode *h;
-	struct sock *sk;
-
-	/* The quoted segment went from us to the peer: its source is our end. */
-	h = tcpalt_lookup(net, iph->daddr, th->dest, iph->saddr, th->source);
-	if (!h)
-		return tcpalt_tcp_proto->err_handler(skb, info);
-	if (h->kind == TCPALT_KIND_TW) {
-		tcpalt_tw_put(container_of(h, struct tcpalt_tw, h));
-		return 0;
-	}
-	sk = tcpalt_to_sk(container_of(h, struct tcpalt_sock, h));
-	bh_lock_sock(sk);
-	tcpalt_icmp_err(sk, icmp_hdr(skb)->type, icmp_hdr(skb)->code, info, ntohl(th->seq));
-	bh_unlock_sock(sk);
-	sock_put(sk);
-	return 0;
-}
+/* The kernel TCP's protocol handler, which tcpalt's wraps (icmp.c passes errors on to it). */
+const struct net_protocol *tcpalt_tcp_proto __read_mostly;
 
 /*
  * The host's policy for a segment, as tcp_v4_rcv() applies it: IPsec policy, the end of
@@ -1108,6 +1006,21 @@ static bool tcpalt_policy_ok(struct sock *sk, struct sk_buff *skb)
 		return false;
 	nf_reset_ct(skb);
 	return !sk || !sk_filter_trim_cap(sk, skb, tcp_hdr(skb)->doff * 4);
+}
+
+/* Hand a SYN that ended a TIME-WAIT entry (cb filled) to the port's listener.  Consumes it. */
+static void tcpalt_deliver_syn(struct net *net, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sock *sk = tcpalt_lookup_listener(net, iph->daddr, tcp_hdr(skb)->dest);
+
+	if (!sk) {
+		tcpalt_reply_rst(net, skb);
+		kfree_skb(skb);
+		return;
+	}
+	tcpalt_sk_rcv(sk, skb);
+	sock_put(sk);
 }
 
 /*
@@ -1147,8 +1060,8 @@ static int tcpalt_v4_rcv(struct sk_buff *skb)
 	tcpalt_fill_cb(skb);
 	if (sk)
 		tcpalt_sk_rcv(sk, skb);
-	else
-		tcpalt_tw_rcv(container_of(h, struct tcpalt_tw, h), skb);
+	else if (tcpalt_tw_rcv(container_of(h, struct tcpalt_tw, h), skb) == TCPALT_TW_SYN)
+		tcpalt_deliver_syn(net, skb);
 	goto put;
 drop:
 	kfree_skb(skb);
@@ -1158,25 +1071,6 @@ put:
 	else
 		tcpalt_tw_put(container_of(h, struct tcpalt_tw, h));
 	return 0;
-}
-
-/**
- * tcpalt_deliver_syn() - hand a SYN that ended a TIME-WAIT entry to the port's listener.
- * @net: namespace
- * @skb: the validated SYN (cb filled); consumed
- */
-void tcpalt_deliver_syn(struct net *net, struct sk_buff *skb)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	struct sock *sk = tcpalt_lookup_listener(net, iph->daddr, tcp_hdr(skb)->dest);
-
-	if (!sk) {
-		tcpalt_reply_rst(net, skb);
-		kfree_skb(skb);
-		return;
-	}
-	tcpalt_sk_rcv(sk, skb);
-	sock_put(sk);
 }
 
 static const struct net_protocol tcpalt_protocol = {

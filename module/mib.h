@@ -39,6 +39,8 @@ enum tcpalt_mib_field {
 	TCPALT_MIB_SYNCOOKIESSENT,	/* SYN-ACKs with a SYN cookie (SYN queue full) */
 	TCPALT_MIB_SYNCOOKIESRECV,	/* connections made from a valid cookie */
 	TCPALT_MIB_SYNCOOKIESFAILED,	/* ACKs to a listener with an invalid cookie */
+	TCPALT_MIB_ABORTONMEMORY,	/* RST on close: too many orphans or over tcp_mem */
+	TCPALT_MIB_TWOVERFLOW,		/* no TIME-WAIT entry: tcp_max_tw_buckets reached */
 	TCPALT_MIB_ENTER_STATE,		/* first of TCP_MAX_STATES per-state entry counts */
 	TCPALT_MIB_MAX = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,
 };

@@ -192,7 +192,7 @@ static struct sk_buff *tcpalt_queue_ctl(struct sock *sk, u8 flags)
 	TCPALT_SKB_CB(skb)->end_seq = ts->write_seq + 1;
 	TCPALT_SKB_CB(skb)->flags = flags;
 	ts->write_seq++;
-	sk_wmem_queued_add(sk, skb->truesize);
+	tcpalt_wmem_charge(sk, skb);	/* forced, as sk_forced_mem_schedule(): SYN/FIN must go */
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!ts->send_head)
 		ts->send_head = skb;
@@ -454,7 +454,7 @@ int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	if (!buff)
 		return -ENOMEM;
 	skb_reserve(buff, TCPALT_MAX_HEADER);
-	sk_wmem_queued_add(sk, buff->truesize);
+	tcpalt_wmem_charge(sk, buff);
 	skb_split(skb, buff, len);
 	/* The paged bytes that moved take their share of the memory with them. */
 	buff->truesize += buff->data_len;
@@ -613,8 +613,7 @@ void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
 		if (!cb->retransmitted && cb->sent_ns)
 			sample_ns = cb->sent_ns;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
+		tcpalt_wmem_free(sk, skb);
 		freed = true;
 	}
 	if (sample_ns)

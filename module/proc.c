@@ -42,6 +42,8 @@ static const char *const tcpalt_mib_names[TCPALT_MIB_ENTER_STATE] = {
 	[TCPALT_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
 	[TCPALT_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
 	[TCPALT_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
+	[TCPALT_MIB_ABORTONMEMORY]	= "AbortOnMemory",
+	[TCPALT_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
 };
 
 /**

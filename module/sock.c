@@ -7,6 +7,7 @@
 #include <net/inet_common.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "tcpalt.h"
 
@@ -32,10 +33,8 @@ static void tcpalt_purge_write_queue(struct sock *sk)
 {
 	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
-	}
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		tcpalt_wmem_free(sk, skb);
 	tcpalt_sk(sk)->send_head = NULL;
 }
 
@@ -44,6 +43,7 @@ static void tcpalt_sk_destruct(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
 	WARN_ON_ONCE(!sock_flag(sk, SOCK_DEAD));	/* freed while a user or a queue held it */
+	sk_sockets_allocated_dec(sk);
 	tcpalt_purge_write_queue(sk);
 	tcpalt_ofo_purge(sk);
 	tcpalt_all_del(&ts->h);
@@ -95,6 +95,7 @@ void tcpalt_sock_init(struct sock *sk)
 	/* Linux TCP's defaults: net.ipv4.tcp_rmem[1] / tcp_wmem[1]. */
 	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
 	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
+	sk_sockets_allocated_inc(sk);	/* sk_clone_lock() counts children itself */
 	tcpalt_priv_init(sk);
 	tcpalt_all_add(&tcpalt_sk(sk)->h);
 }
@@ -361,6 +362,42 @@ void tcpalt_listen_stop(struct sock *sk)
 }
 
 /**
+ * tcpalt_orphan_start() - the user closed @sk before it reached CLOSED: count it, and abort
+ * it with a RST when there are too many orphans or tcp_mem's hard limit is passed
+ * (tcp_check_oom()).
+ * @sk: the socket, just orphaned; must be locked by the caller
+ */
+void tcpalt_orphan_start(struct sock *sk)
+{
+	struct tcpalt_net *tn = tcpalt_pernet(sock_net(sk));
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	bool oom;
+
+	if (sk->sk_state == TCP_CLOSE || ts->orphan)
+		return;
+	ts->orphan = 1;
+	oom = atomic_inc_return(&tn->orphans) > READ_ONCE(tn->max_orphans) ||
+	      sk_memory_allocated(sk) > sk_prot_mem_limits(sk, 2);
+	if (!oom)
+		return;
+	net_info_ratelimited("too many orphaned sockets or out of memory: resetting one\n");
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ABORTONMEMORY);
+	tcpalt_send_active_reset(sk, GFP_ATOMIC);
+	tcpalt_done(sk);
+}
+
+/* An orphan reached CLOSED (or TIME-WAIT, which is not a socket): uncount it. */
+static void tcpalt_orphan_end(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (ts->orphan) {
+		ts->orphan = 0;
+		atomic_dec(&tcpalt_pernet(sock_net(sk))->orphans);
+	}
+}
+
+/**
  * tcpalt_done() - the connection is over: CLOSED, timers stopped, out of the tables, port
  * returned, waiters woken.  An orphan is freed once the last reference goes.
  * @sk: the socket; must be locked by the caller
@@ -370,6 +407,7 @@ void tcpalt_done(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
 	tcpalt_set_state(sk, TCP_CLOSE);
+	tcpalt_orphan_end(sk);
 	tcpalt_timers_stop(sk);
 	tcpalt_purge_write_queue(sk);
 	tcpalt_ofo_purge(sk);
@@ -410,12 +448,26 @@ void tcpalt_release_cb(struct sock *sk)
 	tcpalt_timers_run_deferred(sk);
 }
 
+/*
+ * Memory (DESIGN D3, one host): tcpalt's socket buffers are charged to the kernel TCP's pool,
+ * so net.ipv4.tcp_mem limits both stacks together, pressure is shared, and a socket's memory
+ * cgroup is charged (sk_memcg) as TCP's is.
+ */
 struct proto tcpalt_prot = {
-	.name		= "TCPALT",
-	.owner		= THIS_MODULE,
-	.obj_size	= sizeof(struct tcpalt_sock),
-	.backlog_rcv	= tcpalt_do_rcv,
-	.release_cb	= tcpalt_release_cb,
-	.keepalive	= tcpalt_keepalive,
-	.max_header	= TCPALT_MAX_HEADER,
+	.name			= "TCPALT",
+	.owner			= THIS_MODULE,
+	.obj_size		= sizeof(struct tcpalt_sock),
+	.backlog_rcv		= tcpalt_do_rcv,
+	.release_cb		= tcpalt_release_cb,
+	.keepalive		= tcpalt_keepalive,
+	.max_header		= TCPALT_MAX_HEADER,
+	.enter_memory_pressure	= tcp_enter_memory_pressure,
+	.leave_memory_pressure	= tcp_leave_memory_pressure,
+	.sockets_allocated	= &tcp_sockets_allocated,
+	.memory_allocated	= &tcp_memory_allocated,
+	.per_cpu_fw_alloc	= &tcp_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &tcp_memory_pressure,
+	.sysctl_mem		= sysctl_tcp_mem,
+	.sysctl_wmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_wmem),
+	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
 };

@@ -45,6 +45,13 @@ static const struct ctl_table tcpalt_sysctl_template[] = {
 		.extra1		= &tcpalt_one,
 		.extra2		= &tcpalt_retries_max,
 	},
+	{
+		.procname	= "max_orphans",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+	},
 	{ }
 };
 
@@ -63,6 +70,7 @@ int tcpalt_sysctl_net_init(struct net *net)
 	tn->fin_timeout_ms = 60000;
 	tn->syn_retries = 6;
 	tn->synack_retries = 5;
+	tn->max_orphans = 8192;	/* as Linux's tcp_max_orphans on a small machine */
 	t = kmemdup(tcpalt_sysctl_template, sizeof(tcpalt_sysctl_template), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
@@ -70,6 +78,7 @@ int tcpalt_sysctl_net_init(struct net *net)
 	t[1].data = &tn->fin_timeout_ms;
 	t[2].data = &tn->syn_retries;
 	t[3].data = &tn->synack_retries;
+	t[4].data = &tn->max_orphans;
 	tn->sysctl_hdr = register_net_sysctl(net, "net/tcpalt", t);
 	if (!tn->sysctl_hdr) {
 		kfree(t);

@@ -5,7 +5,8 @@
  *
  *   af.c       socket(), proto_ops: bind/listen/accept/connect/send/recv/poll/shutdown/close
  *   sockopt.c  SOL_TCP / SOL_IP options, TCP_INFO
- *   input.c    netfilter hook -> validate -> lookup -> state machine (RFC 9293 3.10.7)
+ *   input.c    protocol 6 handler -> validate -> policy -> lookup -> state machine (3.10.7)
+ *   icmp.c     ICMP errors and path MTU
  *   output.c   building and sending segments; the send queue
  *   timer.c    hrtimers: retransmit/probe, delayed ACK, keepalive/FIN-WAIT-2
  *   timewait.c the small TIME-WAIT entry
@@ -42,6 +43,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
+#include <net/sock.h>
 #include <net/tcp_states.h>
 
 #include <uapi/tcpalt.h>
@@ -161,6 +163,7 @@ enum tcpalt_rtx_kind {
  * @syn_retries: SYN / SYN-ACK retransmissions so far
  * @last_oow_ack: jiffies of the last rate-limited ACK (RFC 5961 10)
  * @passive: made by a listener for a SYN (never changes)
+ * @orphan: counted in tcpalt_net::orphans (closed by its user, not yet CLOSED)
  * @accepting: a listener whose queues take new children (accept_lock)
  * @synq_overflow: jiffies when a listener last answered with a SYN cookie (0: never)
  * @accept_lock: protects @syn_queue, @accept_queue, @syn_qlen, @accept_qlen, @accepting
@@ -229,6 +232,7 @@ struct tcpalt_sock {
 	u8 syn_retries;
 	unsigned long last_oow_ack;
 	u8 passive;
+	u8 orphan;
 	u8 accepting;
 	unsigned long synq_overflow;
 
@@ -307,6 +311,9 @@ struct tcpalt_net {
 	int fin_timeout_ms;
 	int syn_retries;
 	int synack_retries;
+	int max_orphans;	/* connections closed by their user and not yet gone */
+	atomic_t orphans;	/* that many now */
+	atomic_t tw_count;	/* TIME-WAIT entries (limit: net.ipv4.tcp_max_tw_buckets) */
 	u32 challenge_stamp;	/* second of the challenge ACK count (RFC 5961 7) */
 	u32 challenge_count;	/* challenge ACKs sent in that second */
 	struct ctl_table_header *sysctl_hdr;
@@ -317,6 +324,21 @@ struct tcpalt_net {
 extern int tcpalt_family;
 extern unsigned int tcpalt_net_id;
 struct tcpalt_net *tcpalt_pernet(const struct net *net);
+
+/* Queue @skb's memory on the write queue, charged to the socket (sk_wmem_schedule() first). */
+static inline void tcpalt_wmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+}
+
+/* Free a segment that left the write queue, and its charge. */
+static inline void tcpalt_wmem_free(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	kfree_skb(skb);
+}
 
 /* The SYN queue's bound: the listen() backlog, as Linux's inet_csk_reqsk_queue_is_full(). */
 static inline int tcpalt_synq_max(const struct sock *sk)
@@ -336,6 +358,7 @@ struct sock *tcpalt_accept_dequeue(struct sock *sk);
 void tcpalt_listen_start(struct sock *sk);
 void tcpalt_listen_stop(struct sock *sk);
 void tcpalt_done(struct sock *sk);
+void tcpalt_orphan_start(struct sock *sk);
 void tcpalt_reset(struct sock *sk, int err);
 void tcpalt_release_cb(struct sock *sk);
 
@@ -384,8 +407,12 @@ int tcpalt_input_init(void);
 void tcpalt_input_exit(void);
 int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb);
 void tcpalt_ofo_purge(struct sock *sk);
+struct net_protocol;
+extern const struct net_protocol *tcpalt_tcp_proto;
+
+/* icmp.c */
+int tcpalt_v4_err(struct sk_buff *skb, u32 info);
 void tcpalt_mtu_reduced(struct sock *sk);
-void tcpalt_deliver_syn(struct net *net, struct sk_buff *skb);
 
 /* output.c */
 int tcpalt_send_syn(struct sock *sk);
@@ -422,7 +449,11 @@ void tcpalt_timers_run_deferred(struct sock *sk);
 
 /* timewait.c */
 void tcpalt_time_wait(struct sock *sk);
-void tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb);
+enum tcpalt_tw_verdict {
+	TCPALT_TW_DONE,	/* the segment was handled */
+	TCPALT_TW_SYN,	/* a SYN ended the entry: give it to the listener */
+};
+enum tcpalt_tw_verdict tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb);
 void tcpalt_tw_put(struct tcpalt_tw *tw);
 bool tcpalt_tw_kill(struct tcpalt_tw *tw);
 void tcpalt_tw_purge(struct net *net);

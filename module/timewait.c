@@ -36,6 +36,7 @@ static void tcpalt_tw_unlink(struct tcpalt_tw *tw)
 /* The entry ends (by whoever won its timer): TIME-WAIT -> CLOSED; drop the timer's ref. */
 static void tcpalt_tw_end(struct tcpalt_tw *tw)
 {
+	atomic_dec(&tcpalt_pernet(tw->h.net)->tw_count);
 	tcpalt_trace_tw_end(tw);
 	tcpalt_tw_unlink(tw);
 	tcpalt_tw_put(tw);
@@ -61,11 +62,18 @@ void tcpalt_time_wait(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct net *net = sock_net(sk);
+	struct tcpalt_net *tn = tcpalt_pernet(net);
 	struct tcpalt_tw *tw;
 
 	tcpalt_set_state(sk, TCP_TIME_WAIT);
-	tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
+	tw = NULL;
+	if (atomic_read(&tn->tw_count) <
+	    READ_ONCE(net->ipv4.tcp_death_row.sysctl_max_tw_buckets))
+		tw = kzalloc(sizeof(*tw), GFP_ATOMIC);
+	else
+		tcpalt_mib_inc(net, TCPALT_MIB_TWOVERFLOW);	/* as "bucket table overflow" */
 	if (tw) {
+		atomic_inc(&tn->tw_count);
 		tw->h = ts->h;
 		tw->h.kind = TCPALT_KIND_TW;
 		tw->h.hashed = 0;
@@ -108,9 +116,12 @@ bool tcpalt_tw_kill(struct tcpalt_tw *tw)
 /**
  * tcpalt_tw_rcv() - a segment for a connection in TIME-WAIT (RFC 9293 3.10.7.4).
  * @tw: the entry; the caller holds a reference
- * @skb: the validated segment; consumed
+ * @skb: the validated segment; consumed unless the verdict is TCPALT_TW_SYN
+ *
+ * Return: TCPALT_TW_DONE, or TCPALT_TW_SYN when a new SYN ended the entry: the caller hands
+ * @skb to the port's listener.
  */
-void tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb)
+enum tcpalt_tw_verdict tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb)
 {
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 	struct net *net = tw->h.net;
@@ -123,8 +134,7 @@ void tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb)
 	if ((cb->flags & (TCPALT_SYN | TCPALT_ACK)) == TCPALT_SYN &&
 	    tcpalt_seq_after(cb->seq, tw->rcv_nxt) && tcpalt_tw_kill(tw)) {
 		tcpalt_mib_inc(net, TCPALT_MIB_TWRECYCLED);
-		tcpalt_deliver_syn(net, skb);
-		return;
+		return TCPALT_TW_SYN;
 	}
 	if ((cb->flags & TCPALT_FIN) && cb->end_seq == tw->rcv_nxt) {
 		/* The peer did not get our ACK of its FIN: ACK again, restart 2MSL. */
@@ -140,6 +150,7 @@ void tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb)
 		tcpalt_send_reply(net, skb, tw->snd_nxt, tw->rcv_nxt, TCPALT_ACK, tw->rcv_wnd);
 drop:
 	kfree_skb(skb);
+	return TCPALT_TW_DONE;
 }
 
 /**

@@ -3,6 +3,22 @@
 # module loaded, then unload and a kmemleak scan.
 . /tests/common.sh
 
+# The races the tests look for need two CPUs; the debug kernel must also be preemptible.
+echo "TCPALT-PROGRAM-BEGIN guest"
+online=$(cat /sys/devices/system/cpu/online)
+if [ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ]; then
+	echo "ok 1 two CPUs online ($online)"
+else
+	echo "not ok 1 two CPUs online ($online)"
+fi
+if [ "$(cat /etc/tcpalt-flavor)" != debug ] || uname -v | grep -q PREEMPT; then
+	echo "ok 2 preemptible kernel ($(uname -v))"
+else
+	echo "not ok 2 preemptible kernel ($(uname -v))"
+fi
+echo "TCPALT-PROGRAM-END guest rc=0"
+kmemleak_baseline
+
 if ! insmod /lib/modules/tcpalt.ko; then
 	echo "TCPALT-PROGRAM-BEGIN insmod"
 	echo "not ok 1 insmod tcpalt.ko"
