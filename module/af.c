@@ -193,41 +193,6 @@ fail:
 	return err;
 }
 
-/* What tcp_disconnect() does for connect(AF_UNSPEC) and shutdown() of a listener/SYN-SENT. */
-static int tcpalt_disconnect(struct sock *sk)
-{
-	int old = sk->sk_state;
-
-	if (old == TCP_CLOSE)
-		return 0;
-	if (old == TCP_LISTEN) {
-		tcpalt_unhash(&tcpalt_sk(sk)->h);
-		tcpalt_listen_stop(sk);
-		tcpalt_port_unlisten(sk);
-	} else if (old != TCP_SYN_SENT) {
-		tcpalt_send_active_reset(sk, GFP_KERNEL);
-	}
-	tcpalt_done(sk);
-	skb_queue_purge(&sk->sk_receive_queue);
-	sk->sk_shutdown = 0;
-	sock_reset_flag(sk, SOCK_DONE);
-	WRITE_ONCE(sk->sk_err, 0);
-	/* As tcp_disconnect(): what bind() did not fix is forgotten. */
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
-		inet_sk(sk)->inet_saddr = 0;
-		inet_sk(sk)->inet_rcv_saddr = 0;
-	}
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
-		tcpalt_port_release(sk, true);
-		inet_sk(sk)->inet_num = 0;
-		inet_sk(sk)->inet_sport = 0;
-	}
-	inet_sk(sk)->inet_daddr = 0;
-	inet_sk(sk)->inet_dport = 0;
-	sk_dst_reset(sk);
-	return 0;
-}
-
 static int tcpalt_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags)
 {
 	struct sock *sk = sock->sk;
@@ -412,19 +377,6 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 	return mask;
 }
 
-/* Bytes received and not read, excluding a FIN (sequence arithmetic: safe across 2^32). */
-static u32 tcpalt_unread(struct sock *sk)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sk_buff *skb;
-	u32 n = 0;
-
-	skb_queue_walk(&sk->sk_receive_queue, skb)
-		n += TCPALT_SKB_CB(skb)->end_seq -
-		     tcpalt_seq_max(TCPALT_SKB_CB(skb)->seq, ts->copied_seq);
-	return n;
-}
-
 static int tcpalt_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
@@ -453,30 +405,6 @@ static int tcpalt_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg
 		return -ENOIOCTLCMD;
 	}
 	return put_user(answ, (int __user *)arg);
-}
-
-/*
- * RFC 9293 3.10.4 CLOSE / shutdown(SHUT_WR): the state after sending our FIN.  Returns true
- * when a FIN must be sent (tcp_close_state()).
- */
-static bool tcpalt_close_state(struct sock *sk)
-{
-	static const u8 next[TCP_MAX_STATES] = {
-		[TCP_ESTABLISHED]	= TCP_FIN_WAIT1,
-		[TCP_SYN_RECV]		= TCP_FIN_WAIT1,
-		[TCP_CLOSE_WAIT]	= TCP_LAST_ACK,
-		[TCP_SYN_SENT]		= TCP_CLOSE,
-	};
-	int ns = next[sk->sk_state];
-
-	if (!ns)
-		return false;
-	if (ns == TCP_CLOSE) {
-		tcpalt_done(sk);
-		return false;
-	}
-	tcpalt_set_state(sk, ns);
-	return true;
 }
 
 static int tcpalt_shutdown(struct socket *sock, int how)
@@ -520,54 +448,6 @@ static int tcpalt_shutdown(struct socket *sock, int how)
 	return err;
 }
 
-/* tcp_close(): RFC 9293 3.10.4 CLOSE, with Linux's RST for unread data and SO_LINGER {1,0}. */
-static void tcpalt_close(struct sock *sk, long timeout)
-{
-	struct net *net = sock_net(sk);
-	u32 unread;
-
-	lock_sock(sk);
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	if (sk->sk_state == TCP_LISTEN) {
-		tcpalt_unhash(&tcpalt_sk(sk)->h);
-		tcpalt_listen_stop(sk);
-		tcpalt_done(sk);
-		tcpalt_port_unlisten(sk);
-		tcpalt_port_release(sk, true);
-		goto orphan;
-	}
-	unread = tcpalt_unread(sk);
-	skb_queue_purge(&sk->sk_receive_queue);
-
-	if (sk->sk_state == TCP_CLOSE) {
-		goto orphan;
-	} else if (unread) {
-		/* Linux: unread data is lost, so the peer must know: RST, not FIN. */
-		tcpalt_mib_inc(net, TCPALT_MIB_ABORTONDATA);
-		tcpalt_send_active_reset(sk, GFP_KERNEL);
-		tcpalt_done(sk);
-	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
-		tcpalt_mib_inc(net, TCPALT_MIB_ABORTONLINGER);
-		if (sk->sk_state != TCP_SYN_SENT)
-			tcpalt_send_active_reset(sk, GFP_KERNEL);
-		tcpalt_done(sk);
-	} else if (tcpalt_close_state(sk)) {
-		tcpalt_send_fin(sk);
-	}
-	if (timeout && sk->sk_state != TCP_CLOSE)
-		sk_stream_wait_close(sk, timeout);
-orphan:
-	sock_orphan(sk);
-	tcpalt_orphan_start(sk);
-	if (sk->sk_state == TCP_FIN_WAIT2)
-		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
-	if (sk->sk_state == TCP_CLOSE) {
-		tcpalt_port_release(sk, true);
-		tcpalt_all_del(&tcpalt_sk(sk)->h);
-	}
-	release_sock(sk);
-}
-
 static int tcpalt_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -581,11 +461,10 @@ static int tcpalt_release(struct socket *sock)
 	return 0;
 }
 
-/* Append user data to the write queue, coalescing into an unsent tail segment. */
+/* RFC 9293 3.10.2 SEND: queue the user's data and send what the windows allow. */
 static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	int flags = msg->msg_flags;
 	size_t copied = 0;
 	long timeo;
@@ -604,87 +483,22 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		goto error;
 
 	while (msg_data_left(msg)) {
-		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		size_t chunk;
-		bool linear;
+		int n = tcpalt_queue_data(sk, msg);
 
-		if (skb && ts->send_head &&
-		    !(TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) &&
-		    !skb_is_nonlinear(skb) && skb_tailroom(skb) && skb->len < ts->mss &&
-		    !skb_cloned(skb)) {
-			chunk = min3(msg_data_left(msg), (size_t)skb_tailroom(skb),
-				     (size_t)(ts->mss - skb->len));
-			if (!copy_from_iter_full(skb_put(skb, chunk), chunk, &msg->msg_iter)) {
-				__skb_trim(skb, skb->len - chunk);
-				err = -EFAULT;
-				goto error;
-			}
-		} else {
-			if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf)) {
-				tcpalt_push(sk);
-				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-				err = sk_stream_wait_memory(sk, &timeo);
-				if (err)
-					goto error;
-				continue;
-			}
-			chunk = min_t(size_t, msg_data_left(msg), ts->mss);
-			linear = chunk <= 2048 || ts->mss <= 4096;
-			if (linear)
-				skb = alloc_skb(TCPALT_MAX_HEADER + min_t(size_t, ts->mss, 4096),
-						sk->sk_allocation);
-			else
-				skb = alloc_skb_with_frags(TCPALT_MAX_HEADER, chunk,
-							   PAGE_ALLOC_COSTLY_ORDER, &err,
-							   sk->sk_allocation);
-			if (skb && !sk_wmem_schedule(sk, skb->truesize)) {
-				/* Over the global limit (tcp_mem): as tcp_stream_alloc_skb(). */
-				kfree_skb(skb);
-				skb = NULL;
-				sk->sk_prot->enter_memory_pressure(sk);
-				sk_stream_moderate_sndbuf(sk);
-			}
-			if (!skb) {
-				/* TCP never fails a send for memory: it waits for it. */
-				tcpalt_push(sk);
-				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-				err = sk_stream_wait_memory(sk, &timeo);
-				if (err)
-					goto error;
-				continue;
-			}
-			skb_reserve(skb, TCPALT_MAX_HEADER);
-			if (linear) {
-				chunk = min_t(size_t, chunk, skb_tailroom(skb));
-				if (!copy_from_iter_full(skb_put(skb, chunk), chunk,
-							 &msg->msg_iter)) {
-					kfree_skb(skb);
-					err = -EFAULT;
-					goto error;
-				}
-			} else {
-				skb->data_len = chunk;
-				skb->len = chunk;
-				if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, chunk)) {
-					kfree_skb(skb);
-					err = -EFAULT;
-					goto error;
-				}
-			}
-			memset(TCPALT_SKB_CB(skb), 0, sizeof(struct tcpalt_skb_cb));
-			TCPALT_SKB_CB(skb)->seq = ts->write_seq;
-			TCPALT_SKB_CB(skb)->end_seq = ts->write_seq;
-			TCPALT_SKB_CB(skb)->flags = TCPALT_ACK;
-			tcpalt_wmem_charge(sk, skb);
-			__skb_queue_tail(&sk->sk_write_queue, skb);
-			if (!ts->send_head)
-				ts->send_head = skb;
+		if (n > 0) {
+			copied += n;
+			continue;
 		}
-		TCPALT_SKB_CB(skb)->end_seq += chunk;
-		WRITE_ONCE(ts->write_seq, ts->write_seq + chunk);
-		copied += chunk;
-		if (skb->len >= ts->mss)
-			tcpalt_push(sk);
+		if (n != -ENOBUFS) {
+			err = n;
+			goto error;
+		}
+		/* No room in the send buffer or the memory pool: TCP waits, never fails. */
+		tcpalt_push(sk);
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto error;
 	}
 	tcpalt_push(sk);
 	release_sock(sk);

@@ -200,6 +200,84 @@ static struct sk_buff *tcpalt_queue_ctl(struct sock *sk, u8 flags)
 }
 
 /**
+ * tcpalt_queue_data() - copy user data to the write queue: into the unsent tail segment while
+ * it has room below the MSS, else into a new segment charged to the socket.
+ * @sk: the socket; must be locked by the caller
+ * @msg: the user's data; the iterator advances
+ *
+ * Return: bytes queued (> 0); -ENOBUFS when the send buffer is full or memory is short (the
+ * caller waits for room); -EFAULT.
+ */
+int tcpalt_queue_data(struct sock *sk, struct msghdr *msg)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	size_t chunk;
+	bool linear;
+	int err;
+
+	if (skb && ts->send_head && !(TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) &&
+	    !skb_is_nonlinear(skb) && skb_tailroom(skb) && skb->len < ts->mss &&
+	    !skb_cloned(skb)) {
+		chunk = min3(msg_data_left(msg), (size_t)skb_tailroom(skb),
+			     (size_t)(ts->mss - skb->len));
+		if (!copy_from_iter_full(skb_put(skb, chunk), chunk, &msg->msg_iter)) {
+			__skb_trim(skb, skb->len - chunk);
+			return -EFAULT;
+		}
+		goto queued;
+	}
+	if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf))
+		return -ENOBUFS;
+	chunk = min_t(size_t, msg_data_left(msg), ts->mss);
+	linear = chunk <= 2048 || ts->mss <= 4096;
+	if (linear)
+		skb = alloc_skb(TCPALT_MAX_HEADER + min_t(size_t, ts->mss, 4096),
+				sk->sk_allocation);
+	else
+		skb = alloc_skb_with_frags(TCPALT_MAX_HEADER, chunk, PAGE_ALLOC_COSTLY_ORDER, &err,
+					   sk->sk_allocation);
+	if (!skb)
+		return -ENOBUFS;
+	if (!sk_wmem_schedule(sk, skb->truesize)) {
+		/* Over the global limit (tcp_mem): as tcp_stream_alloc_skb(). */
+		kfree_skb(skb);
+		sk->sk_prot->enter_memory_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
+		return -ENOBUFS;
+	}
+	skb_reserve(skb, TCPALT_MAX_HEADER);
+	if (linear) {
+		chunk = min_t(size_t, chunk, skb_tailroom(skb));
+		if (!copy_from_iter_full(skb_put(skb, chunk), chunk, &msg->msg_iter)) {
+			kfree_skb(skb);
+			return -EFAULT;
+		}
+	} else {
+		skb->data_len = chunk;
+		skb->len = chunk;
+		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, chunk)) {
+			kfree_skb(skb);
+			return -EFAULT;
+		}
+	}
+	memset(TCPALT_SKB_CB(skb), 0, sizeof(struct tcpalt_skb_cb));
+	TCPALT_SKB_CB(skb)->seq = ts->write_seq;
+	TCPALT_SKB_CB(skb)->end_seq = ts->write_seq;
+	TCPALT_SKB_CB(skb)->flags = TCPALT_ACK;
+	tcpalt_wmem_charge(sk, skb);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!ts->send_head)
+		ts->send_head = skb;
+queued:
+	TCPALT_SKB_CB(skb)->end_seq += chunk;
+	WRITE_ONCE(ts->write_seq, ts->write_seq + chunk);
+	if (skb->len >= ts->mss)
+		tcpalt_push(sk);
+	return chunk;
+}
+
+/**
  * tcpalt_sync_mss() - set the send MSS from the route and TCP_MAXSEG (before the peer's MSS
  * option is known, and again after the route changes).
  * @sk: the socket; must be locked by the caller

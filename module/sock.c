@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * struct proto for tcpalt: socket setup and teardown, the end of a connection (done/reset),
- * and the hooks the socket core calls (backlog, release_cb, keepalive).
+ * struct proto for tcpalt: socket setup and teardown (children, the accept queues, close,
+ * disconnect, orphans, the end of a connection), and the hooks the socket core calls
+ * (backlog, release_cb, keepalive).
  */
 #include <linux/module.h>
 #include <net/inet_common.h>
@@ -9,6 +10,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "seq.h"
 #include "tcpalt.h"
 
 /* Wake writers once a third of the send buffer is free again (as sk_stream_write_space). */
@@ -436,6 +438,146 @@ void tcpalt_reset(struct sock *sk, int err)
 	WRITE_ONCE(sk->sk_err, err);
 	sk_error_report(sk);
 	tcpalt_done(sk);
+}
+
+/**
+ * tcpalt_unread() - bytes received and not read, excluding a FIN (sequence arithmetic: safe
+ * across 2^32).
+ * @sk: the socket; must be locked by the caller
+ *
+ * Return: the byte count.
+ */
+u32 tcpalt_unread(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+	u32 n = 0;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		n += TCPALT_SKB_CB(skb)->end_seq -
+		     tcpalt_seq_max(TCPALT_SKB_CB(skb)->seq, ts->copied_seq);
+	return n;
+}
+
+/**
+ * tcpalt_close_state() - RFC 9293 3.10.4 CLOSE / shutdown(SHUT_WR): move to the state after
+ * sending our FIN (tcp_close_state()).
+ * @sk: the socket; must be locked by the caller
+ *
+ * Return: true when a FIN must be sent.
+ */
+bool tcpalt_close_state(struct sock *sk)
+{
+	static const u8 next[TCP_MAX_STATES] = {
+		[TCP_ESTABLISHED]	= TCP_FIN_WAIT1,
+		[TCP_SYN_RECV]		= TCP_FIN_WAIT1,
+		[TCP_CLOSE_WAIT]	= TCP_LAST_ACK,
+		[TCP_SYN_SENT]		= TCP_CLOSE,
+	};
+	int ns = next[sk->sk_state];
+
+	if (!ns)
+		return false;
+	if (ns == TCP_CLOSE) {
+		tcpalt_done(sk);
+		return false;
+	}
+	tcpalt_set_state(sk, ns);
+	return true;
+}
+
+/**
+ * tcpalt_disconnect() - what tcp_disconnect() does for connect(AF_UNSPEC) and for shutdown()
+ * of a listener or a connection being opened: abort, and forget what bind() did not fix.
+ * @sk: the socket; must be locked by the caller
+ *
+ * Return: 0.
+ */
+int tcpalt_disconnect(struct sock *sk)
+{
+	int old = sk->sk_state;
+
+	if (old == TCP_CLOSE)
+		return 0;
+	if (old == TCP_LISTEN) {
+		tcpalt_unhash(&tcpalt_sk(sk)->h);
+		tcpalt_listen_stop(sk);
+		tcpalt_port_unlisten(sk);
+	} else if (old != TCP_SYN_SENT) {
+		tcpalt_send_active_reset(sk, GFP_KERNEL);
+	}
+	tcpalt_done(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+	WRITE_ONCE(sk->sk_err, 0);
+	/* As tcp_disconnect(): what bind() did not fix is forgotten. */
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet_sk(sk)->inet_saddr = 0;
+		inet_sk(sk)->inet_rcv_saddr = 0;
+	}
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
+		tcpalt_port_release(sk, true);
+		inet_sk(sk)->inet_num = 0;
+		inet_sk(sk)->inet_sport = 0;
+	}
+	inet_sk(sk)->inet_daddr = 0;
+	inet_sk(sk)->inet_dport = 0;
+	sk_dst_reset(sk);
+	return 0;
+}
+
+/**
+ * tcpalt_close() - tcp_close(): RFC 9293 3.10.4 CLOSE, with Linux's RST for unread data and
+ * SO_LINGER {1,0}; the socket becomes an orphan that finishes on its own.
+ * @sk: the socket, not locked
+ * @timeout: SO_LINGER time to wait for the close to complete, 0 for none
+ */
+void tcpalt_close(struct sock *sk, long timeout)
+{
+	struct net *net = sock_net(sk);
+	u32 unread;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (sk->sk_state == TCP_LISTEN) {
+		tcpalt_unhash(&tcpalt_sk(sk)->h);
+		tcpalt_listen_stop(sk);
+		tcpalt_done(sk);
+		tcpalt_port_unlisten(sk);
+		tcpalt_port_release(sk, true);
+		goto orphan;
+	}
+	unread = tcpalt_unread(sk);
+	skb_queue_purge(&sk->sk_receive_queue);
+
+	if (sk->sk_state == TCP_CLOSE) {
+		goto orphan;
+	} else if (unread) {
+		/* Linux: unread data is lost, so the peer must know: RST, not FIN. */
+		tcpalt_mib_inc(net, TCPALT_MIB_ABORTONDATA);
+		tcpalt_send_active_reset(sk, GFP_KERNEL);
+		tcpalt_done(sk);
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		tcpalt_mib_inc(net, TCPALT_MIB_ABORTONLINGER);
+		if (sk->sk_state != TCP_SYN_SENT)
+			tcpalt_send_active_reset(sk, GFP_KERNEL);
+		tcpalt_done(sk);
+	} else if (tcpalt_close_state(sk)) {
+		tcpalt_send_fin(sk);
+	}
+	if (timeout && sk->sk_state != TCP_CLOSE)
+		sk_stream_wait_close(sk, timeout);
+orphan:
+	sock_orphan(sk);
+	tcpalt_orphan_start(sk);
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
+	if (sk->sk_state == TCP_CLOSE) {
+		tcpalt_port_release(sk, true);
+		tcpalt_all_del(&tcpalt_sk(sk)->h);
+	}
+	release_sock(sk);
 }
 
 /**

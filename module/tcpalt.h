@@ -359,6 +359,10 @@ void tcpalt_listen_start(struct sock *sk);
 void tcpalt_listen_stop(struct sock *sk);
 void tcpalt_done(struct sock *sk);
 void tcpalt_orphan_start(struct sock *sk);
+u32 tcpalt_unread(struct sock *sk);
+bool tcpalt_close_state(struct sock *sk);
+int tcpalt_disconnect(struct sock *sk);
+void tcpalt_close(struct sock *sk, long timeout);
 void tcpalt_reset(struct sock *sk, int err);
 void tcpalt_release_cb(struct sock *sk);
 
@@ -424,6 +428,7 @@ void tcpalt_send_probe(struct sock *sk);
 void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win);
 void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss, u16 win);
 void tcpalt_push(struct sock *sk);
+int tcpalt_queue_data(struct sock *sk, struct msghdr *msg);
 int tcpalt_retransmit_head(struct sock *sk);
 void tcpalt_retransmit_all(struct sock *sk);
 int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
@@ -448,11 +453,12 @@ void tcpalt_reset_keepalive(struct sock *sk);
 void tcpalt_timers_run_deferred(struct sock *sk);
 
 /* timewait.c */
-void tcpalt_time_wait(struct sock *sk);
 enum tcpalt_tw_verdict {
 	TCPALT_TW_DONE,	/* the segment was handled */
 	TCPALT_TW_SYN,	/* a SYN ended the entry: give it to the listener */
 };
+
+void tcpalt_time_wait(struct sock *sk);
 enum tcpalt_tw_verdict tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb);
 void tcpalt_tw_put(struct tcpalt_tw *tw);
 bool tcpalt_tw_kill(struct tcpalt_tw *tw);
