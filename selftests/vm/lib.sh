@@ -109,9 +109,10 @@ make_initramfs() {
 	cp "$BUILD/$flavor/src/module/tcpalt.ko" "$root/lib/modules/"
 	[ -f "$BUILD/$flavor/src/module/tcpalt_kunit.ko" ] &&
 		cp "$BUILD/$flavor/src/module/tcpalt_kunit.ko" "$root/lib/modules/"
-	# TCPALT_TESTS="prog ..." limits the guest to those test programs.
+	# TCPALT_TESTS="prog ..." limits the guest to those test programs; check.sh's rmmod step
+	# (tcpalt_unload) runs in every guest.
 	if [ -n "${TCPALT_TESTS:-}" ]; then
-		for t in $TCPALT_TESTS; do cp "$BUILD/tests/$t" "$root/tests/bin/"; done
+		for t in $TCPALT_TESTS tcpalt_unload; do cp "$BUILD/tests/$t" "$root/tests/bin/"; done
 	else
 		cp "$BUILD"/tests/* "$root/tests/bin/" 2>/dev/null || true
 	fi
