@@ -411,6 +411,7 @@ FIXTURE_TEARDOWN(stress)
 #define AS_WORKERS	2	/* serve what the acceptors hand over: accept() stays busy */
 #define AS_CONNECTORS	4
 #define AS_PER_THREAD	150
+#define AS_MIN_PER_THREAD 4	/* ...even past the stress time, on a slow (debug) kernel */
 #define AS_MAX_LEN	3000
 #define AS_QUEUE	1024	/* > AS_CONNECTORS * AS_PER_THREAD: never full */
 
@@ -430,7 +431,8 @@ struct as_hdr {
 struct storm {
 	int fam, lfd;
 	struct sockaddr_in to;
-	long long end;		/* connectors start no connection after this */
+	long long end;		/* connectors start no connection after this... */
+	long long hard_end;	/* ...unless they made fewer than AS_MIN_PER_THREAD, until this */
 	int stop;		/* acceptors return at their next accept() timeout */
 	int attempts, connected[AS_MODES], cfail;
 	int accepted, served[AS_MODES], headerless, afail;
@@ -477,7 +479,9 @@ static void *storm_connector(void *arg)
 	int k, fd, err;
 	char c;
 
-	for (k = 0; k < AS_PER_THREAD && sl_now_ms() < s->end; k++) {
+	for (k = 0; k < AS_PER_THREAD; k++) {
+		if (sl_now_ms() >= (k < AS_MIN_PER_THREAD ? s->hard_end : s->end))
+			break;
 		h.id = a->idx * 10000 + k;
 		h.mode = (a->idx + k) % AS_MODES;
 		h.len = 1 + sl_splitmix(h.id) % AS_MAX_LEN;
@@ -642,11 +646,11 @@ static int storm_done(struct storm *s)
  * AS_ACCEPTORS threads blocked in accept() on one listener (handing each connection to one of
  * AS_WORKERS threads, so they are back in accept() at once) while AS_CONNECTORS threads
  * connect, send a checksummed message and close in a loop, four ways (FIN or RST, before or
- * after the server answered).  Every connection that connect()ed is accepted once and its
- * bytes verified.  Linux TCP returns a connection reset before accept() too (see
- * reset_before_accept); a few of those may be lost only where the RST overtook the handshake's
- * last ACK (loopback queues per CPU), hence the 10% allowance for them.  Afterwards only the
- * clients' TIME-WAIT rows remain.
+ * after the server answered), for the stress time (and at least AS_MIN_PER_THREAD each).
+ * Every connection that connect()ed is accepted once and its bytes verified.  Linux TCP
+ * returns a connection reset before accept() too (see reset_before_accept); a few of those may
+ * be lost only where the RST overtook the handshake's last ACK (loopback queues per CPU), hence
+ * the 10% allowance for them.  Afterwards only the clients' TIME-WAIT rows remain.
  */
 TEST_F_TIMEOUT(stress, accept_storm, 40)
 {
@@ -655,13 +659,15 @@ TEST_F_TIMEOUT(stress, accept_storm, 40)
 	struct storm_arg args[AS_CONNECTORS];
 	pthread_t acc[AS_ACCEPTORS], con[AS_CONNECTORS], wrk[AS_WORKERS];
 	int i, fd, connected, tw, fin_closes, lost;
-	long long end;
+	long long end, t0, t_connect;
 
 	s.lfd = sl_listener(self->fam, PORT, 256);
 	ASSERT_LE(0, s.lfd) TH_LOG("listener: %s", strerror(-s.lfd));
 	ASSERT_EQ(0, sl_set_timeouts(s.lfd, 200));
 	s.to = sl_loopback(PORT);
-	s.end = sl_now_ms() + stress_ms();
+	t0 = sl_now_ms();
+	s.end = t0 + stress_ms();
+	s.hard_end = s.end + 3 * stress_ms();
 	for (i = 0; i < AS_WORKERS; i++)
 		ASSERT_EQ(0, pthread_create(&wrk[i], NULL, storm_worker, &s));
 	for (i = 0; i < AS_ACCEPTORS; i++)
@@ -673,7 +679,8 @@ TEST_F_TIMEOUT(stress, accept_storm, 40)
 	}
 	for (i = 0; i < AS_CONNECTORS; i++)
 		pthread_join(con[i], NULL);
-	end = sl_now_ms() + STEP_MS;
+	t_connect = sl_now_ms() - t0;
+	end = sl_now_ms() + STEP_MS / 2;
 	while (!storm_done(&s) && sl_now_ms() < end)
 		sl_sleep_ms(20);
 	astore(&s.stop, 1);
@@ -693,9 +700,9 @@ TEST_F_TIMEOUT(stress, accept_storm, 40)
 	close(s.lfd);
 
 	connected = storm_sum(s.connected);
-	TH_LOG("%d attempts, %d connected (%d/%d/%d/%d by mode), %d accepted, %d without header",
-	       s.attempts, connected, s.connected[0], s.connected[1], s.connected[2],
-	       s.connected[3], s.accepted, s.headerless);
+	TH_LOG("%d attempts in %lld ms, %d connected (%d/%d/%d/%d by mode), %d accepted, "
+	       "%d without header", s.attempts, t_connect, connected, s.connected[0],
+	       s.connected[1], s.connected[2], s.connected[3], s.accepted, s.headerless);
 	EXPECT_EQ(0, s.f.n) TH_LOG("%d faults: %s", s.f.n, s.f.text);
 	EXPECT_EQ(0, s.cfail);
 	EXPECT_EQ(0, s.afail);
@@ -1243,10 +1250,11 @@ static void listener_race(struct __test_metadata *_metadata, int fam, int alt, i
  * Four threads hammer connect() on a listener whose one acceptor takes connections, writes
  * 'A' and closes them (resting 10 ms after each, so a queue builds), until the main thread
  * stops the acceptor and close()s the listener while handshakes are being answered (after
- * LC_CLOSE_AT connections or half the stress time); the connects go on a while.  Every connect() that succeeded ends defined: 'A'
- * then EOF if accepted, else ECONNRESET (queued or half-open when the listener went; Linux
- * resets those as inet_csk_listen_stop() and the request-socket lookup do); every later
- * connect() is refused.  Then only TIME-WAIT rows remain and the port can listen again.
+ * LC_CLOSE_AT connections or half the stress time); the connects go on a while.  Every
+ * connect() that succeeded ends defined: 'A' then EOF if accepted, else ECONNRESET (queued or
+ * half-open when the listener went; Linux resets those as inet_csk_listen_stop() and the
+ * request-socket lookup do); every later connect() is refused.  Then only TIME-WAIT rows
+ * remain and the port can listen again.
  */
 TEST_F_TIMEOUT(stress, listener_close_race, 40)
 {
