@@ -3,13 +3,14 @@
 # Prints "ok"/"not ok" lines prefixed with the label, then "COUNTS <passed> <failed>".
 # Counted: every KUnit case, every kselftest case, a program that died or exited non-zero
 # without saying which case failed, whether the guest finished, and whether the kernel log
-# stayed free of BUG/WARNING/KASAN/lockdep/kmemleak/oops reports.
+# stayed free of BUG/WARNING/KASAN/lockdep/kmemleak/oops reports and of deadlock reports (soft
+# or hard lockup, hung task, RCU stall; the guest panics on the first two, see lib.sh boot()).
 function result(good, name) {
 	if (good) { passed++; printf "ok %d %s: %s\n", passed + failed, label, name }
 	else { failed++; printf "not ok %d %s: %s\n", passed + failed, label, name }
 }
 function splat(line) {
-	return line ~ /(BUG:|WARNING:|KASAN:|UBSAN:|ODEBUG:|kernel BUG at|general protection fault|Kernel panic|Oops:|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|unreferenced object|INFO: task .* blocked|Unable to handle kernel|stack-protector|list_add corruption|list_del corruption|refcount_t:)/
+	return line ~ /(BUG:|WARNING:|KASAN:|UBSAN:|ODEBUG:|kernel BUG at|general protection fault|Kernel panic|Oops:|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|unreferenced object|INFO: task .* blocked|Unable to handle kernel|stack-protector|list_add corruption|list_del corruption|refcount_t:|soft lockup|hard LOCKUP|blocked for more than|hung_task: |rcu_[a-z]+ (self-)?detected stall)/
 }
 { sub(/\r$/, "") }
 splat($0) && !seen_splat[$0]++ { nsplat++; if (nsplat <= 20) splats[nsplat] = $0 }

@@ -109,9 +109,10 @@ make_initramfs() {
 	cp "$BUILD/$flavor/src/module/tcpalt.ko" "$root/lib/modules/"
 	[ -f "$BUILD/$flavor/src/module/tcpalt_kunit.ko" ] &&
 		cp "$BUILD/$flavor/src/module/tcpalt_kunit.ko" "$root/lib/modules/"
-	# TCPALT_TESTS="prog ..." limits the guest to those test programs.
+	# TCPALT_TESTS="prog ..." limits the guest to those test programs; check.sh's rmmod step
+	# (tcpalt_unload) runs in every guest.
 	if [ -n "${TCPALT_TESTS:-}" ]; then
-		for t in $TCPALT_TESTS; do cp "$BUILD/tests/$t" "$root/tests/bin/"; done
+		for t in $TCPALT_TESTS tcpalt_unload; do cp "$BUILD/tests/$t" "$root/tests/bin/"; done
 	else
 		cp "$BUILD"/tests/* "$root/tests/bin/" 2>/dev/null || true
 	fi
@@ -125,13 +126,15 @@ make_initramfs() {
 }
 
 # boot FLAVOR INITRD LOG TIMEOUT MODE: boot the guest; the serial console goes to LOG.
-# Returns QEMU's status (124 when the timeout killed it).
+# A soft lockup or a task hung in D state panics the guest (softlockup_panic, hung_task_panic;
+# panic=-1 reboots, -no-reboot ends QEMU), so a deadlock ends the run with its report instead of
+# waiting for the timeout.  Returns QEMU's status (124 when the timeout killed it).
 boot() {
 	local flavor=$1 initrd=$2 log=$3 limit=$4 mode=$5 mem=1024
 	[ "$flavor" = debug ] && mem=2048
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2 \
 		-kernel "$(kernel_image "$flavor")" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic printk.time=0 tcpalt.mode=$mode" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 printk.time=0 tcpalt.mode=$mode" \
 		-nographic -no-reboot -nic none -serial file:"$log" -monitor none \
 		</dev/null >/dev/null 2>&1
 }

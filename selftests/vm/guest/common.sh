@@ -25,14 +25,16 @@ kmemleak_scan() {
 	cat /sys/kernel/debug/kmemleak
 }
 
-# run_program NAME CMD...: run one kselftest program, its TAP framed for the host parser.
+# run_program NAME CMD...: run one kselftest program, its TAP framed for the host parser; the
+# end line also tells how long it ran (programs must stay well under a minute in a TCG guest).
 run_program() {
 	name=$1
 	shift
 	echo "TCPALT-PROGRAM-BEGIN $name"
+	start=$(date +%s)
 	"$@" 2>&1
 	rc=$?
-	echo "TCPALT-PROGRAM-END $name rc=$rc"
+	echo "TCPALT-PROGRAM-END $name rc=$rc secs=$(($(date +%s) - start))"
 }
 
 # run_kunit MODULE: load a KUnit module and report each suite's results file.
