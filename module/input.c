@@ -516,14 +516,22 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
  * peer cannot multiply our memory by sending one byte per segment.
  */
 
-/* Room for @skb (scheduled: the caller charges it), after pruning out-of-order data above it? */
-static bool tcpalt_rmem_room(struct sock *sk, struct sk_buff *skb)
+/*
+ * Room for @skb (scheduled: the caller charges it), after pruning out-of-order data above it?
+ * In-order data inside the window we announced is taken whatever sk_rcvbuf says now, when its
+ * memory is not much more than its bytes: the window was a promise made for a buffer that
+ * may have shrunk since (SO_RCVBUF), and such data is bounded by that window.  Segments that
+ * cost far more memory than they carry (a peer sending tiny segments) stay held to
+ * sk_rcvbuf: they cannot multiply our memory whatever the window.
+ */
+static bool tcpalt_rmem_room(struct sock *sk, struct sk_buff *skb, bool in_window)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	bool promised = in_window && skb->truesize <= 4 * skb->len;
 	struct sk_buff *last;
 
 	for (;;) {
-		if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+		if ((promised || atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf)) &&
 		    sk_rmem_schedule(sk, skb, skb->truesize))
 			return true;
 		last = skb_rb_last(&ts->ooo_root);
@@ -636,7 +644,7 @@ static void tcpalt_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		ts->ooo_bytes -= s->len;
 		kfree_skb(s);
 	}
-	if (!tcpalt_rmem_room(sk, skb)) {
+	if (!tcpalt_rmem_room(sk, skb, false)) {
 		tcpalt_mib_inc(net, TCPALT_MIB_RCVQDROP);
 		goto drop;
 	}
@@ -679,7 +687,8 @@ static int tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 			kfree_skb(skb);
 			return 0;
 		}
-		if (!tcpalt_rmem_room(sk, skb)) {
+		if (!tcpalt_rmem_room(sk, skb, !tcpalt_seq_after(cb->end_seq,
+								  ts->rcv_wup + ts->rcv_wnd))) {
 			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RCVQDROP);
 			kfree_skb(skb);
 			return -ENOBUFS;

@@ -578,8 +578,9 @@ void tcpalt_push(struct sock *sk)
 			if (!skb->len && (cb->flags & TCPALT_FIN) &&
 			    cb->seq == ts->snd_una + ts->snd_wnd && ts->snd_wnd <= ts->cwnd)
 				goto send;
-			if (!ts->snd_wnd && !tcpalt_in_flight(ts))
-				tcpalt_rearm_rtx(sk);	/* persist: probe the zero window */
+			/* Persist: probe the zero window (armed once; it backs off by itself). */
+			if (!ts->snd_wnd && !tcpalt_in_flight(ts) && ts->rtx_kind != TCPALT_RTX_PROBE)
+				tcpalt_rearm_rtx(sk);
 			break;
 		}
 		/*

@@ -249,7 +249,12 @@ bool tcpalt_child_acceptq_full(struct sock *child)
 	return full;
 }
 
-/* A child leaving its listener's queue before accept(): drop the queue's references. */
+/*
+ * A child in SYN-RECEIVED that ends before it is established leaves its listener's SYN queue:
+ * drop the queue's references.  An established child stays in the accept queue whatever
+ * happens to it (reset, closed by the peer): accept() returns it and the user reads what it
+ * received, then the error, as with Linux TCP.
+ */
 static void tcpalt_child_unlink(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk), *pts;
@@ -261,11 +266,8 @@ static void tcpalt_child_unlink(struct sock *sk)
 	if (parent) {
 		pts = tcpalt_sk(parent);
 		spin_lock_bh(&pts->accept_lock);
-		if (ts->parent == parent && ts->queued) {
-			if (ts->queued == 1)
-				WRITE_ONCE(pts->syn_qlen, pts->syn_qlen - 1);
-			else
-				WRITE_ONCE(pts->accept_qlen, pts->accept_qlen - 1);
+		if (ts->parent == parent && ts->queued == 1) {
+			WRITE_ONCE(pts->syn_qlen, pts->syn_qlen - 1);
 			list_del_init(&ts->accept_node);
 			ts->queued = 0;
 			ts->parent = NULL;
