@@ -100,17 +100,22 @@ static int tcpalt_listen(struct socket *sock, int backlog)
 	ts->h.lport = inet_sk(sk)->inet_sport;
 	ts->h.raddr = 0;
 	ts->h.rport = 0;
-	/* The kernel TCP is kept off the port first, then SYNs may come. */
-	err = tcpalt_port_listen(sk, backlog);
-	if (err)
-		goto out;
+	/*
+	 * tcpalt takes the port's SYNs first, then the reservation listens too (keeping the
+	 * kernel TCP from listening there): the other order would leave a moment when the
+	 * reservation, a real kernel listener, answers SYNs that nobody would ever accept.
+	 */
 	tcpalt_listen_start(sk);
 	tcpalt_set_state(sk, TCP_LISTEN);
 	err = tcpalt_lhash_insert(sk);
+	if (!err) {
+		err = tcpalt_port_listen(sk, backlog);
+		if (err)
+			tcpalt_unhash(&ts->h);
+	}
 	if (err) {
 		tcpalt_listen_stop(sk);
 		tcpalt_set_state(sk, TCP_CLOSE);
-		tcpalt_port_unlisten(sk);
 		goto out;
 	}
 	if (list_empty(&ts->h.all))

@@ -516,28 +516,101 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
  * peer cannot multiply our memory by sending one byte per segment.
  */
 
+/* Memory the socket's queued data may use: twice its bytes, plus 64 KiB of slack. */
+static bool tcpalt_rmem_efficient(const struct sock *sk, unsigned int more_truesize,
+				  u32 more_bytes)
+{
+	const struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u64 bytes = (u64)(ts->rcv_nxt - ts->copied_seq) + ts->ooo_bytes + more_bytes;
+
+	return atomic_read(&sk->sk_rmem_alloc) + (u64)more_truesize <= 2 * bytes + SZ_64K;
+}
+
 /*
- * Room for @skb (scheduled: the caller charges it), after pruning out-of-order data above it?
- * In-order data inside the window we announced is taken whatever sk_rcvbuf says now, when its
- * memory is not much more than its bytes: the window was a promise made for a buffer that
- * may have shrunk since (SO_RCVBUF), and such data is bounded by that window.  Segments that
- * cost far more memory than they carry (a peer sending tiny segments) stay held to
- * sk_rcvbuf: they cannot multiply our memory whatever the window.
+ * tcp_collapse(): copy the unread data of the receive queue into as few page-sized skbs as it
+ * takes, so the queue's memory comes back close to its bytes (segments cut small by a
+ * shrinking window, or many tiny ones, each keep a whole buffer).  Returns true if it freed
+ * memory.
+ */
+static bool tcpalt_collapse(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 unread = ts->rcv_nxt - ts->copied_seq, seq = ts->copied_seq, n;
+	int before = atomic_read(&sk->sk_rmem_alloc);
+	struct sk_buff *skb, *nskb;
+	struct sk_buff_head done;
+	u8 fin = 0;
+
+	if (skb_queue_len(&sk->sk_receive_queue) < 2 || !unread)
+		return false;
+	/* Every new buffer first, so the copy below cannot fail half-way. */
+	__skb_queue_head_init(&done);
+	for (n = 0; n < unread; n += SKB_MAX_ORDER(0, 0)) {
+		nskb = alloc_skb(SKB_MAX_ORDER(0, 0), GFP_ATOMIC);
+		if (!nskb) {
+			__skb_queue_purge(&done);
+			return false;
+		}
+		__skb_queue_tail(&done, nskb);
+	}
+	nskb = skb_peek(&done);
+	while ((skb = __skb_dequeue(&sk->sk_receive_queue))) {
+		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+		u32 off = tcpalt_seq_after(seq, cb->seq) ? seq - cb->seq : 0;
+
+		while (off < skb->len) {
+			if (!skb_tailroom(nskb))
+				nskb = skb_peek_next(nskb, &done);
+			n = min_t(u32, skb->len - off, skb_tailroom(nskb));
+			skb_copy_bits(skb, off, skb_put(nskb, n), n);
+			off += n;
+		}
+		seq = cb->end_seq;
+		fin |= cb->flags & TCPALT_FIN;
+		kfree_skb(skb);
+	}
+	/* Number the copies and charge them (the originals' charge is gone). */
+	seq = ts->copied_seq;
+	skb_queue_walk(&done, nskb) {
+		memset(TCPALT_SKB_CB(nskb), 0, sizeof(struct tcpalt_skb_cb));
+		TCPALT_SKB_CB(nskb)->seq = seq;
+		seq += nskb->len;
+		TCPALT_SKB_CB(nskb)->end_seq = seq;
+		skb_set_owner_r(nskb, sk);
+	}
+	TCPALT_SKB_CB(skb_peek_tail(&done))->flags |= fin;
+	skb_queue_splice(&done, &sk->sk_receive_queue);
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RCVCOLLAPSED);
+	return atomic_read(&sk->sk_rmem_alloc) < before;
+}
+
+/*
+ * Room for @skb (scheduled: the caller charges it)?  In-order data inside the window we
+ * announced is taken whatever sk_rcvbuf says now, while the socket's memory stays close to
+ * the bytes it holds (collapsing the queue when it does not): the window was a promise made
+ * for a buffer that may have shrunk since (SO_RCVBUF), and such data is bounded by it.
+ * Anything else is held to sk_rcvbuf, pruning out-of-order data above it to make room
+ * (RFC 2018 8: a receiver may renege on it), as tcp_try_rmem_schedule() does.
  */
 static bool tcpalt_rmem_room(struct sock *sk, struct sk_buff *skb, bool in_window)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	bool promised = in_window && skb->truesize <= 4 * skb->len;
+	bool collapsed = false;
 	struct sk_buff *last;
 
 	for (;;) {
-		if ((promised || atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf)) &&
+		if ((atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) ||
+		     (in_window && tcpalt_rmem_efficient(sk, skb->truesize, skb->len))) &&
 		    sk_rmem_schedule(sk, skb, skb->truesize))
 			return true;
+		if (!collapsed && !tcpalt_rmem_efficient(sk, 0, 0)) {
+			collapsed = true;
+			if (tcpalt_collapse(sk))
+				continue;
+		}
 		last = skb_rb_last(&ts->ooo_root);
 		if (!last || !tcpalt_seq_after(TCPALT_SKB_CB(last)->seq, TCPALT_SKB_CB(skb)->seq))
 			return false;
-		/* RFC 2018 8: a receiver may renege on out-of-order data; highest first. */
 		rb_erase(&last->rbnode, &ts->ooo_root);
 		ts->ooo_bytes -= last->len;
 		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OFOPRUNED);
@@ -980,6 +1053,18 @@ int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * How much may wait in the backlog of a socket the user holds, as tcp_add_backlog(): both
+ * the backlog and the receive queue may reach sk_rcvbuf normally, and only the owner can
+ * prune, so there is headroom for one 64 KiB segment (a loopback or GRO segment would
+ * otherwise be dropped, again at every retransmission, while a busy user holds the socket).
+ */
+static u32 tcpalt_backlog_limit(const struct sock *sk)
+{
+	return min_t(u64, ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
+			  ((u32)READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024, UINT_MAX);
+}
+
 /* Deliver to a socket now, or through its backlog when the user holds it.  Softirq. */
 static void tcpalt_sk_rcv(struct sock *sk, struct sk_buff *skb)
 {
@@ -993,8 +1078,8 @@ static void tcpalt_sk_rcv(struct sock *sk, struct sk_buff *skb)
 		tcpalt_do_rcv(sk, skb);
 	} else {
 		skb_dst_drop(skb);
-		if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf))) {
-			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_INERRS);
+		if (sk_add_backlog(sk, skb, tcpalt_backlog_limit(sk))) {
+			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_BACKLOGDROP);
 			kfree_skb(skb);
 		}
 	}

@@ -41,6 +41,8 @@ enum tcpalt_mib_field {
 	TCPALT_MIB_SYNCOOKIESFAILED,	/* ACKs to a listener with an invalid cookie */
 	TCPALT_MIB_ABORTONMEMORY,	/* RST on close: too many orphans or over tcp_mem */
 	TCPALT_MIB_TWOVERFLOW,		/* no TIME-WAIT entry: tcp_max_tw_buckets reached */
+	TCPALT_MIB_BACKLOGDROP,		/* segments dropped: the owned socket's backlog was full */
+	TCPALT_MIB_RCVCOLLAPSED,	/* receive queue copied compact to make room */
 	TCPALT_MIB_ENTER_STATE,		/* first of TCP_MAX_STATES per-state entry counts */
 	TCPALT_MIB_MAX = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,
 };

@@ -360,8 +360,21 @@ void tcpalt_send_fin(struct sock *sk)
 	tcpalt_push(sk);
 }
 
+/*
+ * The sequence number of a segment without data: SND.NXT, or the right edge of the peer's
+ * window when we sent beyond it (data the peer dropped, a window that shrank), so that the
+ * peer finds it acceptable and takes its ACK (tcp_acceptable_seq()).
+ */
+static u32 tcpalt_acceptable_seq(const struct tcpalt_sock *ts)
+{
+	u32 wnd_end = ts->snd_una + ts->snd_wnd;
+
+	return tcpalt_seq_after(ts->snd_nxt, wnd_end) ? wnd_end : ts->snd_nxt;
+}
+
 /**
- * tcpalt_send_ack() - send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> now.
+ * tcpalt_send_ack() - send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> now (SEQ within the peer's
+ * window: tcpalt_acceptable_seq()).
  * @sk: the socket; must be locked by the caller
  */
 void tcpalt_send_ack(struct sock *sk)
@@ -375,7 +388,7 @@ void tcpalt_send_ack(struct sock *sk)
 		tcpalt_schedule_ack(sk);
 		return;
 	}
-	tcpalt_xmit(sk, skb, tcpalt_sk(sk)->snd_nxt, TCPALT_ACK);
+	tcpalt_xmit(sk, skb, tcpalt_acceptable_seq(tcpalt_sk(sk)), TCPALT_ACK);
 }
 
 /**
@@ -392,7 +405,7 @@ void tcpalt_send_probe(struct sock *sk)
 }
 
 /**
- * tcpalt_send_active_reset() - abort: send <SEQ=SND.NXT><CTL=RST,ACK>.
+ * tcpalt_send_active_reset() - abort: send <SEQ=SND.NXT><CTL=RST,ACK> (SEQ as tcpalt_send_ack()).
  * @sk: the socket; must be locked by the caller
  * @gfp: allocation context
  */
@@ -401,7 +414,8 @@ void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp)
 	struct sk_buff *skb = tcpalt_ctl_skb(sk, gfp);
 
 	if (skb)
-		tcpalt_xmit(sk, skb, tcpalt_sk(sk)->snd_nxt, TCPALT_RST | TCPALT_ACK);
+		tcpalt_xmit(sk, skb, tcpalt_acceptable_seq(tcpalt_sk(sk)),
+			    TCPALT_RST | TCPALT_ACK);
 }
 
 /*

@@ -44,6 +44,8 @@ static const char *const tcpalt_mib_names[TCPALT_MIB_ENTER_STATE] = {
 	[TCPALT_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 	[TCPALT_MIB_ABORTONMEMORY]	= "AbortOnMemory",
 	[TCPALT_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
+	[TCPALT_MIB_BACKLOGDROP]	= "BacklogDrop",
+	[TCPALT_MIB_RCVCOLLAPSED]	= "RcvCollapsed",
 };
 
 /**

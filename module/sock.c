@@ -488,6 +488,18 @@ bool tcpalt_close_state(struct sock *sk)
 	return true;
 }
 
+/*
+ * A listener stops: its reservation stops listening first, then tcpalt stops taking the
+ * port's SYNs (the other order would let the kernel TCP answer them for a moment), then the
+ * children still queued are reset.  Process context, socket locked.
+ */
+static void tcpalt_listener_close(struct sock *sk)
+{
+	tcpalt_port_unlisten(sk);
+	tcpalt_unhash(&tcpalt_sk(sk)->h);
+	tcpalt_listen_stop(sk);
+}
+
 /**
  * tcpalt_disconnect() - what tcp_disconnect() does for connect(AF_UNSPEC) and for shutdown()
  * of a listener or a connection being opened: abort, and forget what bind() did not fix.
@@ -502,9 +514,7 @@ int tcpalt_disconnect(struct sock *sk)
 	if (old == TCP_CLOSE)
 		return 0;
 	if (old == TCP_LISTEN) {
-		tcpalt_unhash(&tcpalt_sk(sk)->h);
-		tcpalt_listen_stop(sk);
-		tcpalt_port_unlisten(sk);
+		tcpalt_listener_close(sk);
 	} else if (old != TCP_SYN_SENT) {
 		tcpalt_send_active_reset(sk, GFP_KERNEL);
 	}
@@ -543,10 +553,8 @@ void tcpalt_close(struct sock *sk, long timeout)
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	if (sk->sk_state == TCP_LISTEN) {
-		tcpalt_unhash(&tcpalt_sk(sk)->h);
-		tcpalt_listen_stop(sk);
+		tcpalt_listener_close(sk);
 		tcpalt_done(sk);
-		tcpalt_port_unlisten(sk);
 		tcpalt_port_release(sk, true);
 		goto orphan;
 	}

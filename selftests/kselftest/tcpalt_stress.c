@@ -930,6 +930,14 @@ TEST_F_TIMEOUT(stress, shared_pair_shutdown, 30)
 			row_text(variant->alt, &caddr, &saddr, rc, sizeof(rc));
 			row_text(variant->alt, &saddr, &caddr, rs, sizeof(rs));
 			TH_LOG("stalled; rows now:\n%s%s", rc, rs);
+			if (variant->alt) {
+				static char st[8192];
+
+				tcpalt_read_file(TCPALT_PROC_STATS, st, sizeof(st));
+				TH_LOG("stats:\n%s", st);
+				tcpalt_read_file("/proc/net/sockstat", st, sizeof(st));
+				TH_LOG("sockstat:\n%s", st);
+			}
 			break;
 		}
 	}
