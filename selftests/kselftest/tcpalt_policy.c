@@ -357,6 +357,8 @@ FIXTURE_SETUP(pol)
 
 		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
 		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_MSL_MS, "1000"));
+		/* A child whose SYN-ACKs were dropped gives up after ~3 s, not a minute. */
+		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_DIR "/synack_retries", "1"));
 	}
 	/* One SYN retry: a connect() nobody answers fails with ETIMEDOUT after ~3 s. */
 	ASSERT_EQ(0, write_in(self->ns_a, variant->alt ? TCPALT_SYSCTL_DIR "/syn_retries" :
