@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make deps`: install every Debian package tcpalt needs.  Idempotent; quiet when all is there.
 set -euo pipefail
-pkgs=(build-essential make gcc rsync cpio gzip xz-utils kmod iproute2 busybox-static
+pkgs=(build-essential make gcc rsync cpio gzip xz-utils kmod iproute2 nftables busybox-static
       qemu-system-x86 linux-image-cloud-amd64 linux-headers-cloud-amd64 linux-source-6.1
       bc bison flex libelf-dev libssl-dev dwarves perl python3)
 missing=()

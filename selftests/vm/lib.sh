@@ -97,11 +97,14 @@ make_initramfs() {
 	done
 	copy_binary "$root" "$(command -v ip)"
 	copy_binary "$root" "$(command -v tc)"
+	copy_binary "$root" /usr/sbin/nft	# tcpalt_policy: nftables rules and counters
 	rm -f "$root/bin/ip" "$root/bin/tc"	# iproute2's, not busybox's (netns, netem)
 	ln -sf /usr/sbin/ip "$root/sbin/ip"
 	ln -sf /usr/sbin/tc "$root/sbin/tc"
 	if [ "$flavor" = stock ]; then
-		for ko in $(stock_module_order veth tun sch_netem nf_conntrack); do
+		# nf_tables/nft_ct/xfrm_user: the nftables, conntrack and IPsec policy tests.
+		for ko in $(stock_module_order veth tun sch_netem nf_conntrack nf_tables nft_ct \
+			xfrm_user); do
 			i=$((i + 1))
 			cp "$ko" "$root/lib/modules/extra/$(printf %02d $i)-$(basename "$ko")"
 		done
