@@ -3,7 +3,7 @@ KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(she
 PWD := $(CURDIR)
 BUILD_DIR ?= $(CURDIR)/build
 
-.PHONY: all module tools selftests check run bench deps style clean help debug-kernel
+.PHONY: all module tools selftests check run bench deps style kdoc clean help debug-kernel
 
 all: module tools selftests
 
@@ -44,6 +44,16 @@ style: $(CHECKPATCH)
 	perl $(CHECKPATCH) --no-tree --strict --terse --max-line-length=100 --ignore CONST_STRUCT \
 		-f $(filter-out %.mod.c,$(wildcard module/*.[ch])) include/uapi/tcpalt.h
 
+KERNELDOC := $(BUILD_DIR)/checkpatch/kernel-doc
+$(KERNELDOC):
+	mkdir -p $(dir $@)
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C $(dir $@) --strip-components=2 \
+		linux-source-6.1/scripts/kernel-doc
+
+# kernel-doc on every module file: no malformed comment, no undocumented member or parameter.
+kdoc: $(KERNELDOC)
+	perl $(KERNELDOC) -Werror -none $(filter-out %.mod.c,$(wildcard module/*.[ch]))
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
 	$(MAKE) -C userspace-tools clean
@@ -57,3 +67,4 @@ help:
 	@echo "make check      every test, both guest kernels; ends with 'N passed, N failed'"
 	@echo "make bench      benchmarks against the kernel TCP in the same guest"
 	@echo "make style      checkpatch --strict on the module"
+	@echo "make kdoc       kernel-doc -Werror on the module"

@@ -111,6 +111,8 @@ enum tcpalt_rtx_kind {
 	TCPALT_RTX_PROBE,	/* zero-window probe, RFC 9293 3.8.6.1 */
 };
 
+struct tcpalt_port;
+
 /**
  * struct tcpalt_sock - one AF_TCPALT socket (listener, connection or unconnected).
  * @inet: the IPv4 socket it is built on; first, so inet_sk() and tcpalt_sk() agree
@@ -178,8 +180,6 @@ enum tcpalt_rtx_kind {
  * @port: reservation of the local port in the space shared with the kernel TCP (hash.c)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
-struct tcpalt_port;
-
 struct tcpalt_sock {
 	struct inet_sock inet;
 	struct tcpalt_hnode h;

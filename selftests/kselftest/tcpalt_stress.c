@@ -13,6 +13,7 @@
  * selftests/vm/lib.sh), which selftests/vm/judge.awk counts as a failure.
  */
 #include <netinet/tcp.h>
+#include <linux/sock_diag.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -932,6 +933,20 @@ TEST_F_TIMEOUT(stress, shared_pair_shutdown, 30)
 			TH_LOG("stalled; rows now:\n%s%s", rc, rs);
 			if (variant->alt) {
 				static char st[8192];
+				__u32 mi[SK_MEMINFO_VARS];
+				socklen_t ml = sizeof(mi);
+				int fds[2] = { h.c, h.s }, k;
+
+				for (k = 0; k < 2; k++) {
+					if (getsockopt(fds[k], SOL_SOCKET, SO_MEMINFO, mi, &ml))
+						continue;
+					TH_LOG("%s meminfo: rmem %u rcvbuf %u wmem %u sndbuf %u fwd %u queued %u backlog %u drops %u",
+					       k ? "server" : "client", mi[SK_MEMINFO_RMEM_ALLOC],
+					       mi[SK_MEMINFO_RCVBUF], mi[SK_MEMINFO_WMEM_ALLOC],
+					       mi[SK_MEMINFO_SNDBUF], mi[SK_MEMINFO_FWD_ALLOC],
+					       mi[SK_MEMINFO_WMEM_QUEUED], mi[SK_MEMINFO_BACKLOG],
+					       mi[SK_MEMINFO_DROPS]);
+				}
 
 				tcpalt_read_file(TCPALT_PROC_STATS, st, sizeof(st));
 				TH_LOG("stats:\n%s", st);
@@ -1002,6 +1017,14 @@ TEST_F_TIMEOUT(stress, shared_pair_abort, 30)
 
 	TH_LOG("client sent %zu (server got %zu), server sent %zu (client got %zu)", e[0].bytes,
 	       e[1].bytes, e[2].bytes, e[3].bytes);
+	if (variant->alt && (e[0].err == EAGAIN || e[3].err == EAGAIN)) {
+		static char st[8192];
+
+		tcpalt_read_file(TCPALT_PROC_CONNECTIONS, st, sizeof(st));
+		TH_LOG("connections:\n%s", st);
+		tcpalt_read_file(TCPALT_PROC_STATS, st, sizeof(st));
+		TH_LOG("stats:\n%s", st);
+	}
 	EXPECT_EQ(0, h.f.n) TH_LOG("%s", h.f.text);
 	EXPECT_ENDED(&e[0], EBADF);
 	EXPECT_ENDED(&e[3], EBADF);
