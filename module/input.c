@@ -752,7 +752,7 @@ static int tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
-	bool fin = cb->flags & TCPALT_FIN;
+	bool fin = cb->flags & TCPALT_FIN, in_window;
 	struct sk_buff *tail;
 
 	if (tcpalt_seq_after(cb->end_seq, ts->rcv_nxt)) {
@@ -760,8 +760,8 @@ static int tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 			kfree_skb(skb);
 			return 0;
 		}
-		if (!tcpalt_rmem_room(sk, skb, !tcpalt_seq_after(cb->end_seq,
-								  ts->rcv_wup + ts->rcv_wnd))) {
+		in_window = !tcpalt_seq_after(cb->end_seq, ts->rcv_wup + ts->rcv_wnd);
+		if (!tcpalt_rmem_room(sk, skb, in_window)) {
 			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RCVQDROP);
 			kfree_skb(skb);
 			return -ENOBUFS;

@@ -593,7 +593,8 @@ void tcpalt_push(struct sock *sk)
 			    cb->seq == ts->snd_una + ts->snd_wnd && ts->snd_wnd <= ts->cwnd)
 				goto send;
 			/* Persist: probe the zero window (armed once; it backs off by itself). */
-			if (!ts->snd_wnd && !tcpalt_in_flight(ts) && ts->rtx_kind != TCPALT_RTX_PROBE)
+			if (!ts->snd_wnd && !tcpalt_in_flight(ts) &&
+			    ts->rtx_kind != TCPALT_RTX_PROBE)
 				tcpalt_rearm_rtx(sk);
 			break;
 		}

@@ -127,7 +127,6 @@ struct sock *tcpalt_child_clone(const struct sock *sk)
 	inet->mc_list = NULL;
 	memset(&inet->cork, 0, sizeof(inet->cork));
 	atomic_set(&inet->inet_id, get_random_u16());
-	child->sk_priority = sk->sk_priority;
 	child->sk_shutdown = 0;
 	tcpalt_priv_init(child);
 	cts = tcpalt_sk(child);
@@ -513,11 +512,10 @@ int tcpalt_disconnect(struct sock *sk)
 
 	if (old == TCP_CLOSE)
 		return 0;
-	if (old == TCP_LISTEN) {
+	if (old == TCP_LISTEN)
 		tcpalt_listener_close(sk);
-	} else if (old != TCP_SYN_SENT) {
+	else if (old != TCP_SYN_SENT)
 		tcpalt_send_active_reset(sk, GFP_KERNEL);
-	}
 	tcpalt_done(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
 	sk->sk_shutdown = 0;
