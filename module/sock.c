@@ -521,15 +521,10 @@ int tcpalt_disconnect(struct sock *sk)
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	WRITE_ONCE(sk->sk_err, 0);
-	/* As tcp_disconnect(): what bind() did not fix is forgotten. */
+	/* As tcp_disconnect(): an address bind() did not fix is forgotten; the port is kept. */
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
 		inet_sk(sk)->inet_saddr = 0;
 		inet_sk(sk)->inet_rcv_saddr = 0;
-	}
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK)) {
-		tcpalt_port_release(sk, true);
-		inet_sk(sk)->inet_num = 0;
-		inet_sk(sk)->inet_sport = 0;
 	}
 	inet_sk(sk)->inet_daddr = 0;
 	inet_sk(sk)->inet_dport = 0;
