@@ -1,22 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Lookup tables and the shared port space.
+ * Lookup tables (the shared port space is port.c).
  *
  * The established table holds connections and TIME-WAIT entries, keyed by the 4-tuple and the
  * namespace; the listener table is keyed by the local port.  Readers (the receive path) walk
  * them under RCU and take a reference; writers hold the table's spinlock.  Sockets are freed
  * after an RCU grace period (SOCK_RCU_FREE), TIME-WAIT entries with kfree_rcu().
- *
- * Port space (DESIGN D3): a tcpalt socket that owns a local port holds a "shadow" kernel TCP
- * socket bound to the same address and port (and listening when the tcpalt socket listens).
- * The kernel's own bind table therefore refuses a port to whichever of the two stacks asks
- * second, with the kernel's exact SO_REUSEADDR rules, and an ephemeral port is one the kernel
- * TCP picked for the shadow, so it never collides.
  */
 #include <linux/jhash.h>
 #include <linux/module.h>
 #include <linux/vmalloc.h>
-#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
@@ -37,7 +30,6 @@ static DEFINE_SPINLOCK(tcpalt_ehash_lock);
 static struct hlist_head tcpalt_lhash[TCPALT_LHASH_SIZE];
 static DEFINE_SPINLOCK(tcpalt_lhash_lock);
 static u32 tcpalt_hash_seed __read_mostly;
-static struct workqueue_struct *tcpalt_release_wq;
 
 /**
  * tcpalt_hash_init() - allocate the tables.
@@ -62,11 +54,6 @@ int tcpalt_hash_init(void)
 	for (i = 0; i < TCPALT_LHASH_SIZE; i++)
 		INIT_HLIST_HEAD(&tcpalt_lhash[i]);
 	tcpalt_hash_seed = get_random_u32();
-	tcpalt_release_wq = alloc_workqueue("tcpalt_release", 0, 0);
-	if (!tcpalt_release_wq) {
-		kvfree(tcpalt_ehash);
-		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -75,7 +62,6 @@ int tcpalt_hash_init(void)
  */
 void tcpalt_hash_exit(void)
 {
-	destroy_workqueue(tcpalt_release_wq);
 	kvfree(tcpalt_ehash);
 }
 
@@ -291,160 +277,4 @@ struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 		return NULL;
 	sk = (struct sock *)container_of(wild, struct tcpalt_sock, h);
 	return refcount_inc_not_zero(&sk->sk_refcnt) ? sk : NULL;
-}
-
-/**
- * struct tcpalt_port - a reservation in the shared port space: a kernel TCP socket bound to
- * the port (listening while a tcpalt listener is), shared by the socket that bound it, the
- * children of a listener and the TIME-WAIT entries that follow them.
- * @ref: holders
- * @sock: the kernel TCP socket
- * @work: releases @sock from process context when the last holder is in softirq
- */
-struct tcpalt_port {
-	refcount_t ref;
-	struct socket *sock;
-	struct work_struct work;
-};
-
-static void tcpalt_port_free_fn(struct work_struct *work)
-{
-	struct tcpalt_port *port = container_of(work, struct tcpalt_port, work);
-
-	sock_release(port->sock);
-	kfree(port);
-}
-
-/**
- * tcpalt_port_get() - take a reference on a reservation.
- * @port: the reservation, or NULL
- *
- * Return: @port.
- */
-struct tcpalt_port *tcpalt_port_get(struct tcpalt_port *port)
-{
-	if (port)
-		refcount_inc(&port->ref);
-	return port;
-}
-
-/**
- * tcpalt_port_put() - drop a reference; the last one gives the port back.
- * @port: the reservation, or NULL
- * @can_sleep: the caller is in process context without spinlocks: release now, so the port
- *             is free when close() returns; otherwise a worker releases it, and
- *             tcpalt_port_flush() waits for those
- */
-void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep)
-{
-	if (!port || !refcount_dec_and_test(&port->ref))
-		return;
-	if (can_sleep) {
-		tcpalt_port_free_fn(&port->work);
-		return;
-	}
-	INIT_WORK(&port->work, tcpalt_port_free_fn);
-	queue_work(tcpalt_release_wq, &port->work);
-}
-
-/**
- * tcpalt_port_flush() - wait until every deferred release is done (namespace exit: the
- * kernel sockets must go before the namespace does).
- */
-void tcpalt_port_flush(void)
-{
-	flush_workqueue(tcpalt_release_wq);
-}
-
-/**
- * tcpalt_port_reserve() - take @addr:@port (0: an ephemeral port) in the shared port space.
- * @sk: the tcpalt socket; process context, socket locked
- * @addr: local address (may be INADDR_ANY)
- * @port: local port, network order; 0 lets the kernel TCP pick a free ephemeral port
- *
- * On success the port is in inet_sk(sk)->inet_num/inet_sport.
- * Return: 0 or the kernel TCP's bind() error (-EADDRINUSE, -EACCES, ...).
- */
-int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = addr,
-		.sin_port = port,
-	};
-	struct tcpalt_port *p;
-	struct socket *sh;
-	int err;
-
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return -ENOBUFS;
-	err = sock_create_kern(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP, &sh);
-	if (err) {
-		kfree(p);
-		return err;
-	}
-	sh->sk->sk_reuse = sk->sk_reuse;
-	sh->sk->sk_reuseport = sk->sk_reuseport;
-	sh->sk->sk_bound_dev_if = sk->sk_bound_dev_if;
-	inet_sk(sh->sk)->freebind = inet_sk(sk)->freebind;
-	inet_sk(sh->sk)->transparent = inet_sk(sk)->transparent;
-	err = kernel_bind(sh, (struct sockaddr *)&sin, sizeof(sin));
-	if (err) {
-		sock_release(sh);
-		kfree(p);
-		return err;
-	}
-	/*
-	 * The port stays bound however the kernel socket is shut down: a listener's
-	 * children and TIME-WAIT entries keep using a port the kernel picked
-	 * (tcp_disconnect() would give it back otherwise).
-	 */
-	sh->sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
-	refcount_set(&p->ref, 1);
-	p->sock = sh;
-	ts->port = p;
-	inet_sk(sk)->inet_num = inet_sk(sh->sk)->inet_num;
-	inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
-	return 0;
-}
-
-/**
- * tcpalt_port_listen() - make the reservation a listener too, so that the kernel TCP cannot
- * listen on the port either (it never receives a SYN: tcpalt takes them first).
- * @sk: the tcpalt socket, with a reservation
- * @backlog: listen backlog
- *
- * Return: 0 or kernel_listen()'s error (-EADDRINUSE).
- */
-int tcpalt_port_listen(struct sock *sk, int backlog)
-{
-	return kernel_listen(tcpalt_sk(sk)->port->sock, backlog);
-}
-
-/**
- * tcpalt_port_unlisten() - the tcpalt listener stopped: stop the kernel listener too, keeping
- * the port bound for the children and TIME-WAIT entries that still hold it.
- * @sk: the tcpalt socket; process context
- */
-void tcpalt_port_unlisten(struct sock *sk)
-{
-	struct tcpalt_port *p = tcpalt_sk(sk)->port;
-
-	if (p && p->sock->sk->sk_state == TCP_LISTEN)
-		kernel_sock_shutdown(p->sock, SHUT_RDWR);
-}
-
-/**
- * tcpalt_port_release() - @sk gives up its reference on its reservation.
- * @sk: the tcpalt socket
- * @can_sleep: as for tcpalt_port_put()
- */
-void tcpalt_port_release(struct sock *sk, bool can_sleep)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-
-	tcpalt_port_put(ts->port, can_sleep);
-	ts->port = NULL;
 }

@@ -86,6 +86,9 @@ static int __init tcpalt_init(void)
 	err = tcpalt_hash_init();
 	if (err)
 		return err;
+	err = tcpalt_port_init();
+	if (err)
+		goto err_port;
 	err = proto_register(&tcpalt_prot, 1);
 	if (err)
 		goto err_proto;
@@ -119,6 +122,8 @@ err_input:
 err_pernet:
 	proto_unregister(&tcpalt_prot);
 err_proto:
+	tcpalt_port_exit();
+err_port:
 	tcpalt_hash_exit();
 	return err;
 }
@@ -132,6 +137,7 @@ static void __exit tcpalt_exit(void)
 	tcpalt_tw_purge(NULL);
 	rcu_barrier();	/* sockets (SOCK_RCU_FREE) and TIME-WAIT entries are RCU-freed */
 	proto_unregister(&tcpalt_prot);
+	tcpalt_port_exit();
 	tcpalt_hash_exit();
 }
 

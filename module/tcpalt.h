@@ -10,7 +10,8 @@
  *   output.c   building and sending segments; the send queue
  *   timer.c    hrtimers: retransmit/probe, delayed ACK, keepalive/FIN-WAIT-2
  *   timewait.c the small TIME-WAIT entry
- *   hash.c     lookup tables, port reservation
+ *   hash.c     lookup tables
+ *   port.c     the port space shared with the kernel TCP
  *   state.c    the transition table and tcpalt_set_state()
  *   proc.c     the /proc/tcpalt files and the mib counters; sysctl.c: net.tcpalt sysctls
  *   seq.h, options.c, rto.c, isn.c: pure logic, tested by KUnit
@@ -398,6 +399,10 @@ int tcpalt_lhash_insert(struct sock *sk);
 struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
 				   __be32 daddr, __be16 dport);
 struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
+
+/* port.c */
+int tcpalt_port_init(void);
+void tcpalt_port_exit(void);
 int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port);
 void tcpalt_port_release(struct sock *sk, bool can_sleep);
 int tcpalt_port_listen(struct sock *sk, int backlog);
