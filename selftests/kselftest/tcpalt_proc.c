@@ -547,9 +547,16 @@ TEST_F(proc, stats_per_netns)
 	}
 	EXPECT_EQ(2 * STAT_PAIRS, wait_stat("CurrEstab", 2 * STAT_PAIRS, SL_STEP_MS));
 	EXPECT_EQ(0, sl_tcpalt_stat("TimeWaitEntries"));
-	/* the client closes first and ends in TIME-WAIT (60 s by default) */
+	/*
+	 * The client closes first and ends in TIME-WAIT (60 s by default); the server closes once
+	 * it has read the FIN, or both would close at once and both end in TIME-WAIT.
+	 */
 	for (i = 0; i < STAT_CLOSED; i++) {
+		char byte;
+
 		close(c[i]);
+		ASSERT_EQ(0, sl_set_timeouts(s[i], SL_STEP_MS));
+		ASSERT_EQ(0, recv(s[i], &byte, 1, 0));
 		close(s[i]);
 	}
 	EXPECT_EQ(STAT_CLOSED, wait_stat("TimeWaitEntries", STAT_CLOSED, SL_STEP_MS));
