@@ -21,9 +21,6 @@ MODULE_PARM_DESC(ehash_order, "log2 of the established-table size (8..24, defaul
 
 #define TCPALT_LHASH_SIZE 256
 
-LIST_HEAD(tcpalt_all);
-DEFINE_SPINLOCK(tcpalt_all_lock);
-
 static struct hlist_head *tcpalt_ehash;
 static unsigned int tcpalt_ehash_mask;
 static DEFINE_SPINLOCK(tcpalt_ehash_lock);
@@ -81,25 +78,34 @@ static struct hlist_head *tcpalt_lbucket(const struct net *net, __be16 lport)
 }
 
 /**
- * tcpalt_all_add() - show an entry in /proc/tcpalt/connections.
- * @h: the entry
+ * tcpalt_all_add() - show an entry in /proc/tcpalt/connections of its namespace.
+ * @h: the entry, @h->net set; not listed
+ *
+ * Always at the tail: the readers' cursors rely on it (proc.c).
  */
 void tcpalt_all_add(struct tcpalt_hnode *h)
 {
-	spin_lock_bh(&tcpalt_all_lock);
-	list_add_tail(&h->all, &tcpalt_all);
-	spin_unlock_bh(&tcpalt_all_lock);
+	struct tcpalt_net *tn = tcpalt_pernet(h->net);
+
+	spin_lock_bh(&tn->all_lock);
+	list_add_tail(&h->all, &tn->all);
+	spin_unlock_bh(&tn->all_lock);
 }
 
 /**
  * tcpalt_all_del() - hide an entry from /proc/tcpalt/connections.
- * @h: the entry
+ * @h: the entry (may be unlisted already)
+ *
+ * An entry is freed only after this (sockets: from their destructor at the latest), so a
+ * reader that finds it under all_lock may take a reference on it.
  */
 void tcpalt_all_del(struct tcpalt_hnode *h)
 {
-	spin_lock_bh(&tcpalt_all_lock);
+	struct tcpalt_net *tn = tcpalt_pernet(h->net);
+
+	spin_lock_bh(&tn->all_lock);
 	list_del_init(&h->all);
-	spin_unlock_bh(&tcpalt_all_lock);
+	spin_unlock_bh(&tn->all_lock);
 }
 
 static bool tcpalt_ematch(const struct tcpalt_hnode *h, const struct net *net, __be32 laddr,

@@ -4,7 +4,8 @@
  *
  * Lifetime (DESIGN D10): every socket pins the module (struct proto .owner), so rmmod is
  * refused with EBUSY while any tcpalt socket exists, orphans on their way out included.
- * TIME-WAIT entries do not pin it: unloading ends them (per namespace exit, then globally).
+ * TIME-WAIT entries do not pin it: unloading ends them (unregister_pernet_subsys() runs the
+ * namespace exit, which ends them, for every namespace).
  */
 #include <linux/module.h>
 #include <linux/net.h>
@@ -36,6 +37,8 @@ static int __net_init tcpalt_net_init(struct net *net)
 	struct tcpalt_net *tn = tcpalt_pernet(net);
 	int err;
 
+	spin_lock_init(&tn->all_lock);
+	INIT_LIST_HEAD(&tn->all);
 	tn->mib = alloc_percpu(struct tcpalt_mib);
 	if (!tn->mib)
 		return -ENOMEM;
@@ -55,6 +58,8 @@ static void __net_exit tcpalt_net_exit(struct net *net)
 	struct tcpalt_net *tn = tcpalt_pernet(net);
 
 	tcpalt_tw_purge(net);
+	/* Sockets hold the namespace and /proc readers hold it too: only TIME-WAIT was left. */
+	WARN_ON_ONCE(!list_empty(&tn->all));
 	tcpalt_port_flush();
 	tcpalt_sysctl_net_exit(net);
 	free_percpu(tn->mib);
@@ -133,8 +138,7 @@ static void __exit tcpalt_exit(void)
 	tcpalt_af_exit();
 	tcpalt_input_exit();	/* no segment reaches tcpalt after this */
 	tcpalt_proc_exit();
-	unregister_pernet_subsys(&tcpalt_net_ops);
-	tcpalt_tw_purge(NULL);
+	unregister_pernet_subsys(&tcpalt_net_ops);	/* ends every TIME-WAIT entry */
 	rcu_barrier();	/* sockets (SOCK_RCU_FREE) and TIME-WAIT entries are RCU-freed */
 	proto_unregister(&tcpalt_prot);
 	tcpalt_port_exit();

@@ -2,7 +2,25 @@
 /*
  * /proc/tcpalt: the connections view and the counters (DESIGN D9).  The directory is global;
  * each reader sees the entries and counters of the network namespace it opened the file from.
+ *
+ * Walking a namespace's entries (tcpalt_net::all): a reader keeps its place with a cursor, an
+ * entry of kind TCPALT_KIND_CURSOR linked into the list just before the next entry to show.
+ * Entries are added only at the tail and removed from anywhere, so the cursor keeps its place
+ * across read() calls whatever comes and goes meanwhile: each read() resumes in O(1), and a
+ * whole read is O(N) for any read() size.  An entry listed from the first read() to the last is
+ * shown exactly once; one added or removed meanwhile may or may not be.  all_lock is held only
+ * to step the cursor over one entry and take a reference on it; the row is formatted after
+ * unlocking, under that reference, and no reference is kept from one read() to the next.
+ *
+ * Sequence numbers are what a blind attacker needs to inject into or reset a connection, so
+ * snd_una, snd_nxt and rcv_nxt show only to the socket's owner (the file's opener has the
+ * socket's uid as its fsuid) and to openers with CAP_NET_ADMIN over the namespace; others read
+ * 0.  As with every such check, the credentials are those the file was opened with, not the
+ * reader's: a file handed to a privileged program shows no more than it showed its opener.
+ * TIME-WAIT entries have no owner left and count as root's (uid 0, as in /proc/net/tcp).
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
@@ -71,25 +89,57 @@ static u64 tcpalt_mib_read(struct tcpalt_net *tn, int f)
 	return sum;
 }
 
+/* Entries the stats walk looks at per all_lock hold. */
+#define TCPALT_STATS_BATCH 64
+
+/*
+ * Count @tn's connections in ESTABLISHED or CLOSE-WAIT and its TIME-WAIT entries.  Listed
+ * entries are not freed, so no references are needed; a cursor on the stack lets the lock go
+ * every TCPALT_STATS_BATCH entries.
+ */
+static void tcpalt_count(struct tcpalt_net *tn, int *estab, int *tw)
+{
+	struct tcpalt_hnode cursor = { .kind = TCPALT_KIND_CURSOR }, *h;
+	struct sock *sk;
+	int n;
+
+	*estab = 0;
+	*tw = 0;
+	spin_lock_bh(&tn->all_lock);
+	list_add(&cursor.all, &tn->all);
+	for (;;) {
+		n = 0;
+		h = &cursor;
+		list_for_each_entry_continue(h, &tn->all, all) {
+			if (n++ == TCPALT_STATS_BATCH)
+				break;
+			if (h->kind == TCPALT_KIND_TW) {
+				(*tw)++;
+			} else if (h->kind == TCPALT_KIND_SOCK) {
+				sk = tcpalt_to_sk(container_of(h, struct tcpalt_sock, h));
+				if ((1 << inet_sk_state_load(sk)) &
+				    (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+					(*estab)++;
+			}
+		}
+		if (list_entry_is_head(h, &tn->all, all))
+			break;
+		list_move_tail(&cursor.all, &h->all);	/* just before the first not counted */
+		spin_unlock_bh(&tn->all_lock);
+		cond_resched();
+		spin_lock_bh(&tn->all_lock);
+	}
+	list_del(&cursor.all);
+	spin_unlock_bh(&tn->all_lock);
+}
+
 static int tcpalt_stats_show(struct seq_file *seq, void *v)
 {
 	struct tcpalt_net *tn = tcpalt_pernet(current->nsproxy->net_ns);
-	struct tcpalt_hnode *h;
-	int f, estab = 0, tw = 0;
+	int f, estab, tw;
 
 	BUILD_BUG_ON(ARRAY_SIZE(tcpalt_mib_names) != TCPALT_MIB_ENTER_STATE);
-	spin_lock_bh(&tcpalt_all_lock);
-	list_for_each_entry(h, &tcpalt_all, all) {
-		if (!net_eq(h->net, current->nsproxy->net_ns))
-			continue;
-		if (h->kind == TCPALT_KIND_TW)
-			tw++;
-		else if ((1 << READ_ONCE(tcpalt_to_sk(container_of(h, struct tcpalt_sock,
-								   h))->sk_state)) &
-			 (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
-			estab++;
-	}
-	spin_unlock_bh(&tcpalt_all_lock);
+	tcpalt_count(tn, &estab, &tw);
 	seq_printf(seq, "CurrEstab %d\nTimeWaitEntries %d\n", estab, tw);
 	for (f = 0; f < TCPALT_MIB_ENTER_STATE; f++)
 		seq_printf(seq, "%s %llu\n", tcpalt_mib_names[f], tcpalt_mib_read(tn, f));
@@ -102,26 +152,121 @@ static int tcpalt_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/**
+ * struct tcpalt_conn_iter - one open /proc/tcpalt/connections.
+ * @net: the opener's namespace, pinned while the file is open
+ * @cursor: in @net's list, just before the next entry to show
+ * @pos: seq_file position of that entry (the header is 0, entries count from 1)
+ * @fsuid: the opener's fsuid: rows of sockets with this uid show their sequence numbers
+ * @admin: the opener has CAP_NET_ADMIN over @net: every row shows them
+ */
 struct tcpalt_conn_iter {
-	struct net *net;	/* the reader's namespace, pinned while the file is open */
+	struct net *net;
+	struct tcpalt_hnode cursor;
+	loff_t pos;
+	kuid_t fsuid;
+	bool admin;
 };
 
-static void *tcpalt_conn_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&tcpalt_all_lock)
+/* A reference on a listed entry; false for cursors and for sockets already being freed. */
+static bool tcpalt_all_hold(struct tcpalt_hnode *h)
 {
-	spin_lock_bh(&tcpalt_all_lock);
-	return seq_list_start_head(&tcpalt_all, *pos);
+	switch (h->kind) {
+	case TCPALT_KIND_SOCK:
+		return refcount_inc_not_zero(&tcpalt_to_sk(container_of(h, struct tcpalt_sock,
+									 h))->sk_refcnt);
+	case TCPALT_KIND_TW:
+		return refcount_inc_not_zero(&container_of(h, struct tcpalt_tw, h)->refcnt);
+	}
+	return false;
+}
+
+static void tcpalt_all_put(struct tcpalt_hnode *h)
+{
+	if (h->kind == TCPALT_KIND_SOCK)
+		sock_put(tcpalt_to_sk(container_of(h, struct tcpalt_sock, h)));
+	else
+		tcpalt_tw_put(container_of(h, struct tcpalt_tw, h));
+}
+
+/*
+ * One step of a reader: move @cursor past @done (the entry just after it when taken, shown
+ * since; NULL if none) unless @done left the list meanwhile, in which case the cursor already
+ * stands before what followed it.  Then take the next entry and move the cursor just before
+ * it, past what was skipped (other readers' cursors, sockets being freed).  Drops @done's
+ * reference.  Return: the next entry, held, or NULL at the end.
+ */
+static struct tcpalt_hnode *tcpalt_all_step(struct tcpalt_net *tn,
+					    struct tcpalt_hnode *cursor,
+					    struct tcpalt_hnode *done)
+{
+	struct tcpalt_hnode *h = cursor;
+
+	spin_lock_bh(&tn->all_lock);
+	if (done) {
+		/* Only cursors are ever inserted between a cursor and the entry after it. */
+		list_for_each_entry_continue(h, &tn->all, all)
+			if (h->kind != TCPALT_KIND_CURSOR)
+				break;
+		if (h != done)
+			h = cursor;
+	}
+	list_for_each_entry_continue(h, &tn->all, all)
+		if (tcpalt_all_hold(h))
+			break;
+	list_move_tail(&cursor->all, &h->all);
+	spin_unlock_bh(&tn->all_lock);
+	if (done)
+		tcpalt_all_put(done);
+	return list_entry_is_head(h, &tn->all, all) ? NULL : h;
+}
+
+static void tcpalt_all_rewind(struct tcpalt_net *tn, struct tcpalt_hnode *cursor)
+{
+	spin_lock_bh(&tn->all_lock);
+	list_move(&cursor->all, &tn->all);
+	spin_unlock_bh(&tn->all_lock);
+}
+
+static void *tcpalt_conn_start(struct seq_file *seq, loff_t *pos)
+{
+	struct tcpalt_conn_iter *it = seq->private;
+	struct tcpalt_net *tn = tcpalt_pernet(it->net);
+	struct tcpalt_hnode *h = NULL;
+
+	if (!*pos) {
+		tcpalt_all_rewind(tn, &it->cursor);
+		it->pos = 1;
+		return SEQ_START_TOKEN;
+	}
+	if (*pos != it->pos) {
+		/* lseek() or pread(): walk from the start */
+		tcpalt_all_rewind(tn, &it->cursor);
+		for (it->pos = 1; it->pos < *pos; it->pos++) {
+			h = tcpalt_all_step(tn, &it->cursor, h);
+			if (!h)
+				break;
+		}
+		it->pos = *pos;
+	}
+	/* Usually the read() after one that stopped at *pos: the cursor is there already. */
+	return tcpalt_all_step(tn, &it->cursor, h);
 }
 
 static void *tcpalt_conn_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	return seq_list_next(v, &tcpalt_all, pos);
+	struct tcpalt_conn_iter *it = seq->private;
+
+	it->pos = ++*pos;
+	return tcpalt_all_step(tcpalt_pernet(it->net), &it->cursor,
+			       v == SEQ_START_TOKEN ? NULL : v);
 }
 
 static void tcpalt_conn_stop(struct seq_file *seq, void *v)
-	__releases(&tcpalt_all_lock)
 {
-	spin_unlock_bh(&tcpalt_all_lock);
+	/* An entry not shown yet: the cursor stays before it, for the next read(). */
+	if (v && v != SEQ_START_TOKEN)
+		tcpalt_all_put(v);
 }
 
 /* The timer of a socket that fires first, for the timer/ms_left columns. */
@@ -155,12 +300,19 @@ static const char *tcpalt_next_timer(struct sock *sk, s64 *ms)
 	return name;
 }
 
+/* Does the opener see the sequence numbers of an entry owned by @owner? */
+static bool tcpalt_show_seq(const struct tcpalt_conn_iter *it, kuid_t owner)
+{
+	return it->admin || uid_eq(owner, it->fsuid);
+}
+
 static void tcpalt_show_sock(struct seq_file *seq, struct tcpalt_sock *ts)
 {
 	struct sock *sk = tcpalt_to_sk(ts);
 	struct inet_sock *inet = inet_sk(sk);
 	int state = inet_sk_state_load(sk);
-	u32 sendq, recvq;
+	u32 sendq, recvq, una = 0, nxt = 0, rnxt = 0;
+	kuid_t uid = sk->sk_uid;
 	const char *timer;
 	s64 ms;
 
@@ -176,37 +328,38 @@ static void tcpalt_show_sock(struct seq_file *seq, struct tcpalt_sock *ts)
 			recvq = 0;
 		}
 	}
+	if (tcpalt_show_seq(seq->private, uid)) {
+		una = READ_ONCE(ts->snd_una);
+		nxt = READ_ONCE(ts->snd_nxt);
+		rnxt = READ_ONCE(ts->rcv_nxt);
+	}
 	timer = tcpalt_next_timer(sk, &ms);
 	seq_printf(seq, "%pI4:%u %pI4:%u %s %u %u %s %lld %u %u %u %u %u %u %u %lu\n",
 		   &inet->inet_rcv_saddr, ntohs(inet->inet_sport),
 		   &inet->inet_daddr, ntohs(inet->inet_dport), tcpalt_state_name(state),
-		   sendq, recvq, timer, ms, READ_ONCE(ts->snd_una), READ_ONCE(ts->snd_nxt),
-		   READ_ONCE(ts->rcv_nxt), READ_ONCE(ts->snd_wnd),
+		   sendq, recvq, timer, ms, una, nxt, rnxt, READ_ONCE(ts->snd_wnd),
 		   tcpalt_rto_backoff(&ts->rto, READ_ONCE(ts->backoff)) / 1000,
 		   READ_ONCE(ts->total_retrans),
-		   from_kuid_munged(seq_user_ns(seq), sk->sk_uid), sock_i_ino(sk));
+		   from_kuid_munged(seq_user_ns(seq), uid), sock_i_ino(sk));
 }
 
 static void tcpalt_show_tw(struct seq_file *seq, struct tcpalt_tw *tw)
 {
+	bool show = tcpalt_show_seq(seq->private, GLOBAL_ROOT_UID);
+
 	seq_printf(seq, "%pI4:%u %pI4:%u TIME-WAIT 0 0 timewait %lld %u %u %u 0 0 0 0 0\n",
 		   &tw->h.laddr, ntohs(tw->h.lport), &tw->h.raddr, ntohs(tw->h.rport),
-		   tcpalt_tw_ms_left(tw), tw->snd_nxt, tw->snd_nxt, tw->rcv_nxt);
+		   tcpalt_tw_ms_left(tw), show ? tw->snd_nxt : 0, show ? tw->snd_nxt : 0,
+		   show ? tw->rcv_nxt : 0);
 }
 
 static int tcpalt_conn_show(struct seq_file *seq, void *v)
 {
-	struct tcpalt_conn_iter *it = seq->private;
-	struct tcpalt_hnode *h;
+	struct tcpalt_hnode *h = v;
 
-	if (v == &tcpalt_all) {
+	if (v == SEQ_START_TOKEN)
 		seq_puts(seq, TCPALT_PROC_CONNECTIONS_HEADER "\n");
-		return 0;
-	}
-	h = list_entry(v, struct tcpalt_hnode, all);
-	if (!net_eq(h->net, it->net))
-		return 0;
-	if (h->kind == TCPALT_KIND_TW)
+	else if (h->kind == TCPALT_KIND_TW)
 		tcpalt_show_tw(seq, container_of(h, struct tcpalt_tw, h));
 	else
 		tcpalt_show_sock(seq, container_of(h, struct tcpalt_sock, h));
@@ -223,11 +376,21 @@ static const struct seq_operations tcpalt_conn_seq_ops = {
 static int tcpalt_conn_open(struct inode *inode, struct file *file)
 {
 	struct tcpalt_conn_iter *it;
+	struct tcpalt_net *tn;
 
 	it = __seq_open_private(file, &tcpalt_conn_seq_ops, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
 	it->net = get_net(current->nsproxy->net_ns);
+	it->fsuid = file->f_cred->fsuid;
+	it->admin = file_ns_capable(file, it->net->user_ns, CAP_NET_ADMIN);
+	it->cursor.kind = TCPALT_KIND_CURSOR;
+	it->cursor.net = it->net;
+	it->pos = 1;
+	tn = tcpalt_pernet(it->net);
+	spin_lock_bh(&tn->all_lock);
+	list_add(&it->cursor.all, &tn->all);
+	spin_unlock_bh(&tn->all_lock);
 	return 0;
 }
 
@@ -235,7 +398,11 @@ static int tcpalt_conn_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *seq = file->private_data;
 	struct tcpalt_conn_iter *it = seq->private;
+	struct tcpalt_net *tn = tcpalt_pernet(it->net);
 
+	spin_lock_bh(&tn->all_lock);
+	list_del(&it->cursor.all);
+	spin_unlock_bh(&tn->all_lock);
 	put_net(it->net);
 	return seq_release_private(inode, file);
 }

@@ -27,7 +27,7 @@
  *      helpers are the only code that takes it), always with BH disabled; may be taken under
  *      a child's lock
  *   3. tcpalt_ehash_lock / tcpalt_lhash_lock (writers of the lookup tables; readers use RCU)
- *   4. tcpalt_all_lock (the list /proc/tcpalt/connections walks)
+ *   4. tcpalt_net::all_lock (a namespace's list of entries, the one /proc/tcpalt walks)
  * Every protocol field of struct tcpalt_sock is protected by the socket lock (1) unless its
  * comment says otherwise.  State changes happen only through tcpalt_set_state().
  *
@@ -71,12 +71,13 @@
 enum tcpalt_kind {
 	TCPALT_KIND_SOCK,
 	TCPALT_KIND_TW,
+	TCPALT_KIND_CURSOR,	/* a reader's place in tcpalt_net::all (proc.c); never hashed */
 };
 
 /**
  * struct tcpalt_hnode - what the lookup tables and /proc/tcpalt/connections see of an entry.
  * @node: link in the established or listener table (writers hold the table's lock)
- * @all: link in tcpalt_all (protected by tcpalt_all_lock)
+ * @all: link in its namespace's tcpalt_net::all (protected by tcpalt_net::all_lock)
  * @net: network namespace
  * @laddr: local address (network order)
  * @raddr: remote address
@@ -319,6 +320,14 @@ struct tcpalt_net {
 	u32 challenge_count;	/* challenge ACKs sent in that second */
 	struct ctl_table_header *sysctl_hdr;
 	struct tcpalt_mib __percpu *mib;
+	/*
+	 * Every socket and TIME-WAIT entry of the namespace, as /proc/tcpalt/connections shows
+	 * them (hash.c adds and removes, proc.c walks).  Entries are added only at the tail, so a
+	 * reader's cursor (an entry of kind TCPALT_KIND_CURSOR) keeps its place while others come
+	 * and go.  all_lock is lock order 4, taken with BHs off.
+	 */
+	spinlock_t all_lock;
+	struct list_head all;
 };
 
 /* main.c */
@@ -386,8 +395,6 @@ void tcpalt_trace_sk(const struct sock *sk, int old, int state);
 void tcpalt_trace_tw_end(const struct tcpalt_tw *tw);
 
 /* hash.c */
-extern struct list_head tcpalt_all;
-extern spinlock_t tcpalt_all_lock;
 int tcpalt_hash_init(void);
 void tcpalt_hash_exit(void);
 void tcpalt_all_add(struct tcpalt_hnode *h);

@@ -167,26 +167,30 @@ s64 tcpalt_tw_ms_left(struct tcpalt_tw *tw)
 }
 
 /**
- * tcpalt_tw_purge() - end every TIME-WAIT entry of @net (namespace exit), or of every
- * namespace (@net NULL: module unload).  Process context.
- * @net: namespace, or NULL
+ * tcpalt_tw_purge() - end every TIME-WAIT entry of @net: its exit (module unload included).
+ * Process context.
+ * @net: namespace
+ *
+ * By then the namespace has no sockets left, so each pass finds an entry at the head of the
+ * list and the whole purge is linear.
  */
 void tcpalt_tw_purge(struct net *net)
 {
+	struct tcpalt_net *tn = tcpalt_pernet(net);
 	struct tcpalt_hnode *h;
 	struct tcpalt_tw *tw;
 
 	for (;;) {
 		tw = NULL;
-		spin_lock_bh(&tcpalt_all_lock);
-		list_for_each_entry(h, &tcpalt_all, all) {
-			if (h->kind == TCPALT_KIND_TW && (!net || net_eq(h->net, net))) {
+		spin_lock_bh(&tn->all_lock);
+		list_for_each_entry(h, &tn->all, all) {
+			if (h->kind == TCPALT_KIND_TW) {
 				tw = container_of(h, struct tcpalt_tw, h);
 				refcount_inc(&tw->refcnt);
 				break;
 			}
 		}
-		spin_unlock_bh(&tcpalt_all_lock);
+		spin_unlock_bh(&tn->all_lock);
 		if (!tw)
 			return;
 		if (hrtimer_cancel(&tw->timer))
