@@ -38,7 +38,12 @@ build_module() {
 	local flavor=$1 kdir out
 	kdir=$(kernel_tree "$flavor")
 	out=$BUILD/$flavor/src
+	# Objects built against another kernel tree would not load (version magic): start over.
+	if [ "$(cat "$out/.kernel-tree" 2>/dev/null)" != "$kdir" ]; then
+		rm -rf "$out"
+	fi
 	mkdir -p "$out"
+	echo "$kdir" >"$out/.kernel-tree"
 	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '*.mod*' --exclude '.*.cmd' \
 		"$TOP/Kbuild" "$TOP/module" "$TOP/include" "$out/"
 	make -s -C "$kdir" M="$out" W=1 modules >"$BUILD/$flavor/module-build.log" 2>&1 || {
