@@ -744,6 +744,28 @@ drop:
 }
 
 /*
+ * A segment whose buffer is far larger than its bytes (a loopback segment cut small by the
+ * window keeps its sender's 64 KiB buffer) is copied into one its size before it is queued,
+ * as skb_condense() does for TCP: the socket is charged for what it holds.  Returns the skb
+ * to queue (@skb itself, or the copy; @skb is then freed); NULL if no memory.
+ */
+static struct sk_buff *tcpalt_condense(struct sk_buff *skb)
+{
+	struct sk_buff *n;
+
+	if (skb->truesize <= 2 * skb->len + SKB_TRUESIZE(SKB_DATA_ALIGN(MAX_TCP_HEADER)) ||
+	    skb->len > SZ_32K)
+		return skb;
+	n = alloc_skb(skb->len, GFP_ATOMIC);
+	if (!n)
+		return skb;
+	skb_copy_bits(skb, 0, skb_put(n, skb->len), skb->len);
+	memcpy(n->cb, skb->cb, sizeof(n->cb));
+	kfree_skb(skb);
+	return n;
+}
+
+/*
  * Put in-order bytes of @skb (data starting at skb->data, cb seq/end_seq = data only, FIN in
  * cb flags) on the receive queue.  Consumes @skb.  Returns 1 if the segment's FIN is now in
  * order, 0 if not, -ENOBUFS if the receive buffer had no room (nothing was taken).
@@ -760,6 +782,8 @@ static int tcpalt_queue_rcv(struct sock *sk, struct sk_buff *skb)
 			kfree_skb(skb);
 			return 0;
 		}
+		skb = tcpalt_condense(skb);
+		cb = TCPALT_SKB_CB(skb);
 		in_window = !tcpalt_seq_after(cb->end_seq, ts->rcv_wup + ts->rcv_wnd);
 		if (!tcpalt_rmem_room(sk, skb, in_window)) {
 			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RCVQDROP);

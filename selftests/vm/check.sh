@@ -32,8 +32,8 @@ for k in $kernels; do
 		continue
 	fi
 	make_initramfs "$k" "$BUILD/$k/initrd.gz"
-	limit=300
-	[ "$k" = debug ] && limit=900
+	limit=600
+	[ "$k" = debug ] && limit=1800
 	boot "$k" "$BUILD/$k/initrd.gz" "$log" "$limit" check || echo "# $k: qemu exited with status $?"
 	awk -v label="$k" -f "$VM/judge.awk" "$log" >"$BUILD/logs/$k-check.tap"
 	tally "$BUILD/logs/$k-check.tap"
