@@ -23,6 +23,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <linux/userfaultfd.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -773,6 +774,77 @@ TEST_F_TIMEOUT(sp, fionread_across_seq_wrap, 20)
 	ASSERT_EQ(1, peer_expect(p, TH_RST, TH_RST, WAIT_MS, &s))
 		TH_LOG("no RST on close with unread data; last skipped: %s", p->last_skipped);
 	ASSERT_EQ(p->rcv_nxt, s.seq) TH_LOG("%s", SEG(s));
+}
+
+/* The socket's receive memory (sk_rmem_alloc) and buffer (sk_rcvbuf), from SO_MEMINFO. */
+static int rmem_of(int fd, unsigned int *rcvbuf)
+{
+	__u32 mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len))
+		return -1;
+	*rcvbuf = mi[SK_MEMINFO_RCVBUF];
+	return (int)mi[SK_MEMINFO_RMEM_ALLOC];
+}
+
+/*
+ * 3. The out-of-order queue (RFC 9293 3.10.7.4 seventh; Linux's tcp_data_queue_ofo()): behind
+ * a hole, 20000 copies of one 1000-byte segment and then 2000 one-byte segments leave the
+ * socket's receive memory within its buffer (before: every copy was kept, 480 MB for 200000
+ * copies), tcpalt counts the copies as duplicates, and once the hole is filled (and the rest
+ * sent again, in case some was pruned) every byte arrives once and intact.
+ */
+TEST_F_TIMEOUT(sp, ooo_copies_and_tiny_segments_bounded, 90)
+{
+	struct pkt_peer *p = &self->peer;
+	uint8_t data[4000], in[4000];
+	unsigned int rcvbuf = 0;
+	long dups = 0;
+	struct pkt_seg s;
+	uint32_t base;
+	size_t got = 0;
+	int i, rmem;
+
+	establish(_metadata, self, 0x30000000, -1, &s);
+	base = p->snd_nxt;
+	fill(data, sizeof(data), 21);
+	if (self->alt)
+		dups = sl_tcpalt_stat("OfoDuplicates");
+	for (i = 0; i < 20000; i++) {
+		p->snd_nxt = base + 1000;
+		ASSERT_EQ(0, peer_send(p, TH_ACK, data + 1000, 1000));
+		while (peer_recv(p, &s, 0) == 1)
+			;	/* the duplicate ACKs */
+	}
+	for (i = 0; i < 2000; i++) {
+		p->snd_nxt = base + 2000 + i;
+		ASSERT_EQ(0, peer_send(p, TH_ACK, data + 2000 + i, 1));
+		while (peer_recv(p, &s, 0) == 1)
+			;
+	}
+	rmem = rmem_of(self->fd, &rcvbuf);
+	ASSERT_LE(0, rmem);
+	TH_LOG("receive memory %d bytes of a %u-byte buffer after 20000 copies and 2000 tiny segments",
+	       rmem, rcvbuf);
+	EXPECT_GE(rcvbuf + 8192, (unsigned int)rmem);
+	if (self->alt)
+		EXPECT_LE(19999, sl_tcpalt_stat("OfoDuplicates") - dups);
+	/* The hole, then everything again in order: all 4000 bytes, once. */
+	for (i = 0; i < 4; i++) {
+		p->snd_nxt = base + i * 1000;
+		ASSERT_EQ(0, peer_send(p, TH_ACK, data + i * 1000, 1000));
+	}
+	while (got < sizeof(in)) {
+		ssize_t n;
+
+		ASSERT_EQ(1, sl_poll(self->fd, POLLIN, 3000)) TH_LOG("only %zu bytes arrived", got);
+		n = recv(self->fd, in + got, sizeof(in) - got, 0);
+		ASSERT_LT(0, n);
+		got += n;
+	}
+	ASSERT_EQ(0, memcmp(in, data, sizeof(in)));
+	ASSERT_EQ(0, inq(self->fd));
 }
 
 /*
