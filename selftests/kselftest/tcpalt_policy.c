@@ -445,8 +445,11 @@ static void expect_data_held(struct __test_metadata *_metadata, int c, int s,
 	start(&th, &tx, c, 1, 7, HELD_LEN);
 	rev = sl_poll(s, POLLIN, HOLD_MS);
 	EXPECT_EQ(0, rev) TH_LOG("data arrived while the policy drops it (revents %#x)", rev);
-	/* The sender noticed the loss: it retransmits (RTO >= 200 ms for either stack). */
-	end = sl_now_ms() + SL_STEP_MS;
+	/*
+	 * The sender noticed the loss: it retransmits (RTO >= 200 ms for either stack; on a
+	 * loaded TCG guest its thread may take seconds to get the CPU).
+	 */
+	end = sl_now_ms() + 4 * SL_STEP_MS;
 	while (total_retrans(c) <= before && sl_now_ms() < end)
 		sl_sleep_ms(10);
 	EXPECT_LT(before, total_retrans(c)) TH_LOG("the sender never retransmitted");
