@@ -50,3 +50,68 @@ run_kunit() {
 	fi
 	echo "TCPALT-KUNIT-END $1"
 }
+
+# unload_tcpalt: the end-of-run checks: wait for the last sockets to go (orphans still closing
+# in FIN-WAIT or LAST-ACK pin the module), then no socket may be left, no row but TIME-WAIT,
+# and rmmod must succeed; on failure, show what still holds the module.
+unload_tcpalt() {
+	echo "TCPALT-PROGRAM-BEGIN unload"
+	# Sockets pin the module: give orphans still closing (FIN-WAIT, LAST-ACK) time to finish.
+	i=0
+	while [ "$(cat /sys/module/tcpalt/refcnt)" != 0 ] && [ $i -lt 150 ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	echo "# waited $((i / 2)) s for the last sockets"
+	refcnt=$(cat /sys/module/tcpalt/refcnt)
+	if [ "$refcnt" = 0 ]; then
+		echo "ok 1 every tcpalt socket is gone (module refcnt 0)"
+	else
+		echo "not ok 1 every tcpalt socket is gone (module refcnt $refcnt after $((i / 2)) s)"
+		sed 's/^/# /' /proc/tcpalt/stats
+	fi
+	# The programs' namespaces are gone with their rows; this is the initial namespace's table.
+	rows=$(tail -n +2 /proc/tcpalt/connections | grep -v ' TIME-WAIT ')
+	if [ -z "$rows" ]; then
+		echo "ok 2 no row left in /proc/tcpalt/connections but TIME-WAIT"
+	else
+		echo "not ok 2 no row left in /proc/tcpalt/connections but TIME-WAIT"
+		echo "$rows" | sed 's/^/# /'
+	fi
+	if rmmod tcpalt; then
+		echo "ok 3 rmmod tcpalt"
+	else
+		echo "not ok 3 rmmod tcpalt"
+		echo "# what still holds the module:"
+		sed 's/^/# /' /proc/tcpalt/connections
+		sed 's/^/# /' /proc/tcpalt/stats
+	fi
+	echo "TCPALT-PROGRAM-END unload rc=0"
+}
+
+# check_guest: the races the tests look for need two CPUs; the debug kernel must also be
+# preemptible.  Reported as a program of two results.
+check_guest() {
+	echo "TCPALT-PROGRAM-BEGIN guest"
+	online=$(cat /sys/devices/system/cpu/online)
+	if [ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ]; then
+		echo "ok 1 two CPUs online ($online)"
+	else
+		echo "not ok 1 two CPUs online ($online)"
+	fi
+	if [ "$(cat /etc/tcpalt-flavor)" != debug ] || uname -v | grep -q PREEMPT; then
+		echo "ok 2 preemptible kernel ($(uname -v))"
+	else
+		echo "not ok 2 preemptible kernel ($(uname -v))"
+	fi
+	echo "TCPALT-PROGRAM-END guest rc=0"
+}
+
+# load_tcpalt: insmod the module, reported as a failed program when it does not load.
+load_tcpalt() {
+	insmod /lib/modules/tcpalt.ko && return 0
+	echo "TCPALT-PROGRAM-BEGIN insmod"
+	echo "not ok 1 insmod tcpalt.ko"
+	echo "TCPALT-PROGRAM-END insmod rc=1"
+	return 1
+}
