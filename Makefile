@@ -31,9 +31,11 @@ run:
 bench:
 	@selftests/vm/bench.sh
 
-# make fuzz SECS=N [SEED=S]: the segment fuzzer alone for N s on the debug kernel.
+# make fuzz SECS=N [SEED=S]: the segment fuzzer alone for N s on the debug kernel;
+# ROUND=R [MASK=0110...] [REPEAT=N] replays what it reported.
 fuzz:
-	@SECS="$(SECS)" SEED="$(SEED)" selftests/vm/fuzz.sh
+	@SECS="$(SECS)" SEED="$(SEED)" ROUND="$(ROUND)" MASK="$(MASK)" REPEAT="$(REPEAT)" \
+		selftests/vm/fuzz.sh
 
 CHECKPATCH := $(BUILD_DIR)/checkpatch/checkpatch.pl
 $(CHECKPATCH):

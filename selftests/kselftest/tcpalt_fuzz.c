@@ -23,10 +23,12 @@
  * connection behind is replayed with fewer and fewer of its segments, and the smallest
  * sequence that still leaks is printed.
  *
- * Environment (or -s SECS, -S SEED[,SEED...], -r ROUND, -q, -v):
+ * Environment (or -s SECS, -S SEED[,SEED...], -r ROUND, -m MASK, -n REPEAT, -q, -v):
  *   TCPALT_FUZZ_SECS    time budget for the rounds (default 20 s)
  *   TCPALT_FUZZ_SEED    seed, or a comma-separated list sharing the budget (default 1)
  *   TCPALT_FUZZ_ROUND   run only this round of the (first) seed
+ *   TCPALT_FUZZ_MASK    with ROUND: send only the actions marked 1 ("0110...", as printed)
+ *   TCPALT_FUZZ_REPEAT  with ROUND: run it this many times (races), and count the failures
  *   TCPALT_FUZZ_RACE    0: socket calls never run in a second thread (exact replays)
  *   TCPALT_FUZZ_VERBOSE 1: describe every segment sent
  *
@@ -1002,7 +1004,11 @@ static void op_run(struct racer *rc, const struct op *o)
 	}
 }
 
-/* The racer sleeps on progress (a futex) rather than spin on one of the guest's 2 CPUs. */
+/*
+ * The racer sleeps on progress (a futex) rather than spin on one of the guest's 2 CPUs for a
+ * whole round, but spins for the last two actions before its call, so that the call meets
+ * the segments right after it on the other CPU (a futex wake-up is too slow for that).
+ */
 static void progress_set(struct racer *rc, int v)
 {
 	__atomic_store_n(&rc->progress, v, __ATOMIC_RELEASE);
@@ -1016,11 +1022,13 @@ static void *racer_main(void *arg)
 	int i, p;
 
 	for (i = 0; i < rc->nops; i++) {
-		while ((p = __atomic_load_n(&rc->progress, __ATOMIC_ACQUIRE)) < rc->ops[i].at) {
+		while ((p = __atomic_load_n(&rc->progress, __ATOMIC_ACQUIRE)) < rc->ops[i].at - 2) {
 			__atomic_store_n(&rc->waiting, 1, __ATOMIC_RELEASE);
 			syscall(SYS_futex, &rc->progress, FUTEX_WAIT_PRIVATE, p, NULL, NULL, 0);
 			__atomic_store_n(&rc->waiting, 0, __ATOMIC_RELEASE);
 		}
+		while (__atomic_load_n(&rc->progress, __ATOMIC_ACQUIRE) < rc->ops[i].at)
+			__builtin_ia32_pause();
 		op_run(rc, &rc->ops[i]);
 	}
 	return NULL;
@@ -1804,14 +1812,14 @@ static bool scen_setup(struct round *rd, struct rng *r)
 			return true;
 		return local_fin(rd, c, r);
 	case SC_LISTEN_RACE:
-		/* Up to 8 half-open children; the actions complete them while a thread closes. */
+		/* Up to 15 half-open children; the actions complete them while a thread closes. */
 		rd->lfd = listen_on(LPORT, 16);
 		if (rd->lfd < 0)
 			return false;
 		c->kport = LPORT;
 		if (!passive_open(c, rd->lfd, false, r))
 			return false;
-		for (i = 1 + rbelow(r, 7); i > 0; i--) {
+		for (i = 3 + rbelow(r, 12); i > 0; i--) {
 			struct fconn *d = conn_new(r, LPORT);
 
 			if (!d || !passive_open(d, rd->lfd, false, r))
@@ -2350,11 +2358,14 @@ static void minimize(uint64_t seed, unsigned int idx, int verdict, long long unt
 	for (i = 0; i < nact; i++)
 		putchar(mask[i] ? '1' : '0');
 	putchar('\n');
-	/* One more replay with the final mask, to print what those actions were. */
-	verbose = true;
-	run_round(seed, idx, mask, true, why, sizeof(why));
+	/* Replays of the final mask: how often it leaks; the actions are printed once. */
+	for (i = 0, j = 0; i < 8; i++) {
+		verbose = i == 0;
+		j += run_round(seed, idx, mask, true, why, sizeof(why)) == verdict;
+	}
 	verbose = false;
-	printf("#   last replay: %s\n", why[0] ? why : "no leak this time");
+	printf("#   these actions leaked in %d of 8 replays%s\n", j,
+	       attempts > 1 ? " (a race: the socket calls run in a second thread)" : "");
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -2497,8 +2508,9 @@ static void summary(const struct statsnap *before, const struct statsnap *after,
 
 static void usage(const char *prog)
 {
-	printf("usage: %s [-s SECS] [-S SEED[,SEED...]] [-r ROUND] [-m MASK] [-q] [-v]\n"
+	printf("usage: %s [-s SECS] [-S SEED[,SEED...]] [-r ROUND [-m MASK] [-n REPEAT]] [-q] [-v]\n"
 	       "  TCPALT_FUZZ_SECS, TCPALT_FUZZ_SEED, TCPALT_FUZZ_ROUND, TCPALT_FUZZ_MASK,\n"
+	       "  TCPALT_FUZZ_REPEAT,\n"
 	       "  TCPALT_FUZZ_RACE=0, TCPALT_FUZZ_VERBOSE=1 do the same from the environment.\n",
 	       prog);
 }
@@ -2508,6 +2520,7 @@ int main(int argc, char **argv)
 	static uint8_t mask[MAX_ACTIONS];
 	const char *secs_s = getenv("TCPALT_FUZZ_SECS"), *seed_s = getenv("TCPALT_FUZZ_SEED");
 	const char *round_s = getenv("TCPALT_FUZZ_ROUND"), *mask_s = getenv("TCPALT_FUZZ_MASK");
+	const char *repeat_s = getenv("TCPALT_FUZZ_REPEAT");
 	uint64_t seeds[16];
 	int nseeds = 0, opt, i, t;
 	long long start, deadline, seed_end, wall;
@@ -2520,8 +2533,9 @@ int main(int argc, char **argv)
 	if (getenv("TCPALT_FUZZ_RACE") && !strcmp(getenv("TCPALT_FUZZ_RACE"), "0"))
 		race_ok = false;
 	verbose = getenv("TCPALT_FUZZ_VERBOSE") && strcmp(getenv("TCPALT_FUZZ_VERBOSE"), "0");
-	while ((opt = getopt(argc, argv, "s:S:r:m:qvh")) != -1) {
+	while ((opt = getopt(argc, argv, "s:S:r:m:n:qvh")) != -1) {
 		switch (opt) {
+		case 'n': repeat_s = optarg; break;
 		case 's': secs_s = optarg; break;
 		case 'S': seed_s = optarg; break;
 		case 'r': round_s = optarg; break;
@@ -2552,18 +2566,30 @@ int main(int argc, char **argv)
 		stats_read(&before);
 		if (round_s) {
 			unsigned int idx = (unsigned int)strtoul(round_s, NULL, 0);
+			int rep, reps = repeat_s ? atoi(repeat_s) : 1, leaked = 0;
 
 			memset(mask, 1, sizeof(mask));
 			if (mask_s)
-				for (i = 0; i < MAX_ACTIONS; i++)
-					mask[i] = mask_s[i] ? mask_s[i] != '0' : 0;
+				for (i = 0; i < MAX_ACTIONS && mask_s[i]; i++)
+					mask[i] = mask_s[i] != '0';
+			if (mask_s)
+				for (; i < MAX_ACTIONS; i++)
+					mask[i] = 0;
 			verbose = verbose || mask_s;
-			t = run_round(seeds[0], idx, mask_s ? mask : NULL, false, why, sizeof(why));
-			if (t != V_OK && t != V_SANITY) {
+			/* A race may need many replays: -n N replays the round N times. */
+			for (rep = 0; rep < (reps > 0 ? reps : 1); rep++) {
+				t = run_round(seeds[0], idx, mask_s ? mask : NULL, false, why,
+					      sizeof(why));
+				verbose = false;
+				if (t == V_OK || t == V_SANITY)
+					continue;
+				leaked++;
 				st.findings++;
 				fail(t == V_SETUP ? T_STATES : t == V_RST ? T_RST : T_STUCK,
-				     "round %u: %s", idx, why);
+				     "round %u, replay %d: %s", idx, rep + 1, why);
 			}
+			if (reps > 1)
+				printf("# round %u: %d of %d replays failed\n", idx, leaked, reps);
 		} else {
 			deadline = start + (long long)(secs * 1000);
 			for (i = 0; i < nseeds; i++) {

@@ -3,7 +3,9 @@
 # guest of the debug kernel (KASAN, lockdep, kmemleak), judged as `make check` judges: a kernel
 # report, a module that will not unload or a guest that does not finish fails.  Ends with
 # "N passed, N failed".  SEED defaults to the time (printed, to replay a run);
-# TCPALT_KERNEL=stock runs on the stock kernel instead (faster: no KASAN).
+# TCPALT_KERNEL=stock runs on the stock kernel instead (faster: no KASAN).  ROUND=R replays
+# round R of SEED (with MASK=0110... its actions marked 1, REPEAT=N times), as the fuzzer
+# prints when it finds something.
 . "$(dirname "$0")/lib.sh"
 
 k=${TCPALT_KERNEL:-debug}
@@ -12,6 +14,12 @@ seed=${SEED:-${TCPALT_FUZZ_SEED:-$(date +%s)}}
 case $secs in ''|*[!0-9]*) echo "fuzz: SECS must be a whole number of seconds" >&2; exit 2 ;; esac
 case $seed in ''|*[!0-9,]*) echo "fuzz: SEED must be a number (or numbers, comma-separated)" >&2; exit 2 ;; esac
 [ "$secs" -ge 1 ] || secs=1
+args="tcpalt.fuzzsecs=$secs tcpalt.fuzzseed=$seed"
+case ${ROUND:-}${REPEAT:-} in *[!0-9]*) echo "fuzz: ROUND and REPEAT are numbers" >&2; exit 2 ;; esac
+case ${MASK:-} in *[!01]*) echo "fuzz: MASK is a string of 0 and 1" >&2; exit 2 ;; esac
+[ -n "${ROUND:-}" ] && args="$args tcpalt.fuzzround=$ROUND"
+[ -n "${MASK:-}" ] && args="$args tcpalt.fuzzmask=$MASK"
+[ -n "${REPEAT:-}" ] && args="$args tcpalt.fuzzrepeat=$REPEAT"
 
 log=$BUILD/logs/$k-fuzz.log
 mkdir -p "$BUILD/logs"
@@ -25,8 +33,7 @@ TCPALT_TESTS=tcpalt_fuzz make_initramfs "$k" "$BUILD/$k/initrd-fuzz.gz"
 limit=$((secs + secs / 10 + 600))
 [ "$k" = debug ] && limit=$((limit + 300))
 start=$(date +%s)
-boot "$k" "$BUILD/$k/initrd-fuzz.gz" "$log" "$limit" fuzz \
-	"tcpalt.fuzzsecs=$secs tcpalt.fuzzseed=$seed" || echo "# $k: qemu exited with status $?"
+boot "$k" "$BUILD/$k/initrd-fuzz.gz" "$log" "$limit" fuzz "$args" || echo "# $k: qemu exited with status $?"
 # What the fuzzer said, without its one line per round.
 sed -n '/^TCPALT-PROGRAM-BEGIN tcpalt_fuzz/,/^TCPALT-PROGRAM-END tcpalt_fuzz/p' "$log" |
 	tr -d '\r' | grep -vE '^(TCPALT-|# round [0-9]+ seed |(not )?ok [0-9]+ )' || true
