@@ -2465,9 +2465,9 @@ static void summary(const struct statsnap *before, const struct statsnap *after,
 	       "%llu TUN writes)\n", st.rounds, st.segs, st.icmps, st.junk, st.fuzz_ms / 1000.0,
 	       st.fuzz_ms ? sent * 1000.0 / st.fuzz_ms : 0.0,
 	       wall_ms ? sent * 1000.0 / wall_ms : 0.0, wall_ms / 1000.0, st.writes);
-	printf("# summary: %llu fragmented, %llu socket calls, %llu segments received, "
+	printf("# summary: %llu fragmented, %llu socket calls, %u closes, %llu segments received, "
 	       "%llu TUN writes refused, %u sanity connections ok, %u failed\n", st.frags,
-	       st.app_ops, st.rx, st.tun_refused, st.sanity_ok, st.sanity_bad);
+	       st.app_ops, st.closes, st.rx, st.tun_refused, st.sanity_ok, st.sanity_bad);
 	l = snprintf(line, sizeof(line), "# states reached (rows seen):");
 	for (i = 0; i < NSTATES; i++)
 		if (state_seen[i])
@@ -2606,10 +2606,13 @@ int main(int argc, char **argv)
 					     "round %u (seed %llu, %s): %s", idx,
 					     (unsigned long long)seeds[i],
 					     scen[idx % SC_MAX].name, why);
+					/* Shrinking takes up to half the budget, 60 s at most,
+					 * so that the make check slice still ends in time.
+					 */
 					if (t != V_SETUP && !minimized[t]) {
 						minimized[t] = true;
-						minimize(seeds[i], idx, t,
-							 peer_now_ms() + 60 * 1000);
+						minimize(seeds[i], idx, t, peer_now_ms() +
+							 (secs > 120 ? 60000 : (long long)(secs * 500)));
 					}
 				}
 			}

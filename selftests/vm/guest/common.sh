@@ -17,12 +17,32 @@ kmemleak_baseline() {
 
 # kmemleak_scan: ask kmemleak for a scan (where the kernel has it) and print what it found;
 # the host fails the run on any "unreferenced object" report.
+# The debug kernel's ACPI loses the caches acpi_os_create_cache() makes from start_kernel()
+# when it cannot load QEMU's tables; kmemleak_baseline() cannot forget them all: kmemleak
+# reports an object only once two scans find it unchanged, and these caches still change
+# after boot.  So those reports (nothing else) are counted here, not printed.
 kmemleak_scan() {
 	[ -w /sys/kernel/debug/kmemleak ] || return 0
 	echo scan >/sys/kernel/debug/kmemleak
 	sleep 1
 	echo scan >/sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
+	awk '
+	function flush() {
+		if (rec == "")
+			return
+		if (rec ~ /acpi_os_create_cache/ && rec ~ /start_kernel/)
+			boot++
+		else
+			printf "%s", rec
+		rec = ""
+	}
+	/^unreferenced object/ { flush() }
+	{ rec = rec $0 "\n" }
+	END {
+		flush()
+		if (boot)
+			print "# kmemleak: " boot " boot-time ACPI cache object(s) left out"
+	}' /sys/kernel/debug/kmemleak
 }
 
 # run_program NAME CMD...: run one kselftest program, its TAP framed for the host parser; the
