@@ -3,7 +3,7 @@ KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(she
 PWD := $(CURDIR)
 BUILD_DIR ?= $(CURDIR)/build
 
-.PHONY: all module tools selftests check run bench deps style kdoc clean help debug-kernel
+.PHONY: all module tools selftests check run bench fuzz deps style kdoc clean help debug-kernel
 
 all: module tools selftests
 
@@ -30,6 +30,12 @@ run:
 
 bench:
 	@selftests/vm/bench.sh
+
+# make fuzz SECS=N [SEED=S]: the segment fuzzer alone for N s on the debug kernel;
+# ROUND=R [MASK=0110...] [REPEAT=N] replays what it reported.
+fuzz:
+	@SECS="$(SECS)" SEED="$(SEED)" ROUND="$(ROUND)" MASK="$(MASK)" REPEAT="$(REPEAT)" \
+		selftests/vm/fuzz.sh
 
 CHECKPATCH := $(BUILD_DIR)/checkpatch/checkpatch.pl
 $(CHECKPATCH):
@@ -66,5 +72,6 @@ help:
 	@echo "make run        boot a VM, load tcpalt, show /proc/tcpalt/connections"
 	@echo "make check      every test, both guest kernels; ends with 'N passed, N failed'"
 	@echo "make bench      benchmarks against the kernel TCP in the same guest"
+	@echo "make fuzz SECS=N [SEED=S]  segment fuzzer for N s on the debug kernel (KASAN, lockdep)"
 	@echo "make style      checkpatch --strict on the module"
 	@echo "make kdoc       kernel-doc -Werror on the module"

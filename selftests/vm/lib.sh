@@ -133,16 +133,17 @@ make_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 }
 
-# boot FLAVOR INITRD LOG TIMEOUT MODE: boot the guest; the serial console goes to LOG.
+# boot FLAVOR INITRD LOG TIMEOUT MODE [ARGS]: boot the guest; the serial console goes to LOG.
+# ARGS are more kernel command line words for the guest job (e.g. tcpalt.fuzzsecs=60).
 # A soft lockup or a task hung in D state panics the guest (softlockup_panic, hung_task_panic;
 # panic=-1 reboots, -no-reboot ends QEMU), so a deadlock ends the run with its report instead of
 # waiting for the timeout.  Returns QEMU's status (124 when the timeout killed it).
 boot() {
-	local flavor=$1 initrd=$2 log=$3 limit=$4 mode=$5 mem=1024
+	local flavor=$1 initrd=$2 log=$3 limit=$4 mode=$5 args=${6:-} mem=1024
 	[ "$flavor" = debug ] && mem=2048
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2 \
 		-kernel "$(kernel_image "$flavor")" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 printk.time=0 tcpalt.mode=$mode" \
+		-append "console=ttyS0 loglevel=5 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 printk.time=0 tcpalt.mode=$mode${args:+ $args}" \
 		-nographic -no-reboot -nic none -serial file:"$log" -monitor none \
 		</dev/null >/dev/null 2>&1
 }
