@@ -5,7 +5,6 @@
 . /tests/common.sh
 
 check_guest
-kmemleak_baseline
 load_tcpalt || exit 1
 [ -f /lib/modules/tcpalt_kunit.ko ] && run_kunit tcpalt_kunit
 for t in /tests/bin/*; do
