@@ -17,7 +17,6 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 check_guest
-kmemleak_baseline
 load_tcpalt || exit 1
 export TCPALT_FUZZ_SECS="$secs" TCPALT_FUZZ_SEED="$seed"
 run_program tcpalt_fuzz /tests/bin/tcpalt_fuzz
