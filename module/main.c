@@ -21,17 +21,6 @@ MODULE_PARM_DESC(family, "protocol family number to register (default 22; must b
 
 unsigned int tcpalt_net_id __read_mostly;
 
-/**
- * tcpalt_pernet() - tcpalt's per-namespace data.
- * @net: namespace
- *
- * Return: the data.
- */
-struct tcpalt_net *tcpalt_pernet(const struct net *net)
-{
-	return net_generic(net, tcpalt_net_id);
-}
-
 static int __net_init tcpalt_net_init(struct net *net)
 {
 	struct tcpalt_net *tn = tcpalt_pernet(net);

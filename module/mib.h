@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcpalt's counters: per network namespace, per CPU, shown by /proc/tcpalt/stats.  The names
- * table is in proc.c; the per-state entry counts follow the enum (one per TCP_* state).
+ * table is in mib.c; the per-state entry counts follow the enum (one per TCP_* state).
  */
 #ifndef _TCPALT_MIB_H
 #define _TCPALT_MIB_H
@@ -52,6 +52,9 @@ struct tcpalt_mib {
 };
 
 struct net;
+struct tcpalt_net;
 void tcpalt_mib_inc(const struct net *net, enum tcpalt_mib_field f);
+u64 tcpalt_mib_read(const struct tcpalt_net *tn, int f);
+const char *tcpalt_mib_name(int f);
 
 #endif /* _TCPALT_MIB_H */

@@ -30,65 +30,6 @@
 
 static struct proc_dir_entry *tcpalt_proc_dir;
 
-static const char *const tcpalt_mib_names[TCPALT_MIB_ENTER_STATE] = {
-	[TCPALT_MIB_ACTIVEOPENS]	= "ActiveOpens",
-	[TCPALT_MIB_PASSIVEOPENS]	= "PassiveOpens",
-	[TCPALT_MIB_ATTEMPTFAILS]	= "AttemptFails",
-	[TCPALT_MIB_ESTABRESETS]	= "EstabResets",
-	[TCPALT_MIB_INSEGS]		= "InSegs",
-	[TCPALT_MIB_OUTSEGS]		= "OutSegs",
-	[TCPALT_MIB_RETRANSSEGS]	= "RetransSegs",
-	[TCPALT_MIB_INERRS]		= "InErrs",
-	[TCPALT_MIB_OUTRSTS]		= "OutRsts",
-	[TCPALT_MIB_INCSUMERRORS]	= "InCsumErrors",
-	[TCPALT_MIB_MALFORMED]		= "Malformed",
-	[TCPALT_MIB_CHALLENGEACKS]	= "ChallengeAcks",
-	[TCPALT_MIB_OUTOFWINDOW]	= "OutOfWindow",
-	[TCPALT_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
-	[TCPALT_MIB_TIMEOUTS]		= "Timeouts",
-	[TCPALT_MIB_ABORTONDATA]	= "AbortOnData",
-	[TCPALT_MIB_ABORTONLINGER]	= "AbortOnLinger",
-	[TCPALT_MIB_TWRECYCLED]		= "TimeWaitRecycled",
-	[TCPALT_MIB_TWREACKS]		= "TimeWaitReAcks",
-	[TCPALT_MIB_TWRSTIGNORED]	= "TimeWaitRstIgnored",
-	[TCPALT_MIB_OFODUPS]		= "OfoDuplicates",
-	[TCPALT_MIB_OFOPRUNED]		= "OfoPruned",
-	[TCPALT_MIB_RCVQDROP]		= "RcvQDrop",
-	[TCPALT_MIB_ACKRATELIMITED]	= "AckRateLimited",
-	[TCPALT_MIB_POLICYDROPS]	= "PolicyDrops",
-	[TCPALT_MIB_OUTDROPS]		= "OutDrops",
-	[TCPALT_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
-	[TCPALT_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
-	[TCPALT_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
-	[TCPALT_MIB_ABORTONMEMORY]	= "AbortOnMemory",
-	[TCPALT_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
-	[TCPALT_MIB_BACKLOGDROP]	= "BacklogDrop",
-	[TCPALT_MIB_RCVCOLLAPSED]	= "RcvCollapsed",
-};
-
-/**
- * tcpalt_mib_inc() - bump one counter of @net.
- * @net: namespace
- * @f: counter
- */
-void tcpalt_mib_inc(const struct net *net, enum tcpalt_mib_field f)
-{
-	struct tcpalt_net *tn = tcpalt_pernet(net);
-
-	if (tn && tn->mib)
-		this_cpu_inc(tn->mib->v[f]);
-}
-
-static u64 tcpalt_mib_read(struct tcpalt_net *tn, int f)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(tn->mib, cpu)->v[f];
-	return sum;
-}
-
 /* Entries the stats walk looks at per all_lock hold. */
 #define TCPALT_STATS_BATCH 64
 
@@ -138,11 +79,10 @@ static int tcpalt_stats_show(struct seq_file *seq, void *v)
 	struct tcpalt_net *tn = tcpalt_pernet(current->nsproxy->net_ns);
 	int f, estab, tw;
 
-	BUILD_BUG_ON(ARRAY_SIZE(tcpalt_mib_names) != TCPALT_MIB_ENTER_STATE);
 	tcpalt_count(tn, &estab, &tw);
 	seq_printf(seq, "CurrEstab %d\nTimeWaitEntries %d\n", estab, tw);
 	for (f = 0; f < TCPALT_MIB_ENTER_STATE; f++)
-		seq_printf(seq, "%s %llu\n", tcpalt_mib_names[f], tcpalt_mib_read(tn, f));
+		seq_printf(seq, "%s %llu\n", tcpalt_mib_name(f), tcpalt_mib_read(tn, f));
 	for (f = 1; f < TCP_MAX_STATES; f++) {
 		if (f == TCP_NEW_SYN_RECV)
 			continue;

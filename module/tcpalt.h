@@ -13,7 +13,7 @@
  *   hash.c     lookup tables
  *   port.c     the port space shared with the kernel TCP
  *   state.c    the transition table and tcpalt_set_state()
- *   proc.c     the /proc/tcpalt files and the mib counters; sysctl.c: net.tcpalt sysctls
+ *   proc.c     the /proc/tcpalt files; mib.c the counters; sysctl.c: net.tcpalt sysctls
  *   seq.h, options.c, rto.c, isn.c: pure logic, tested by KUnit
  *
  * Locking (numbered lock order; take a lower number before a higher one, never the reverse):
@@ -44,6 +44,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
+#include <net/netns/generic.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -333,7 +334,12 @@ struct tcpalt_net {
 /* main.c */
 extern int tcpalt_family;
 extern unsigned int tcpalt_net_id;
-struct tcpalt_net *tcpalt_pernet(const struct net *net);
+
+/* tcpalt's per-namespace data. */
+static inline struct tcpalt_net *tcpalt_pernet(const struct net *net)
+{
+	return net_generic(net, tcpalt_net_id);
+}
 
 /* Queue @skb's memory on the write queue, charged to the socket (sk_wmem_schedule() first). */
 static inline void tcpalt_wmem_charge(struct sock *sk, struct sk_buff *skb)
