@@ -358,17 +358,18 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
-		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		if (tcpalt_readable(sk, sock_rcvlowat(sk, 0, INT_MAX)))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (!(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)) {
-			if (READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf)) {
+			/* Room for a third of the buffer, and TCP_NOTSENT_LOWAT (tcp_poll()). */
+			if (__sk_stream_is_writeable(sk, 1)) {
 				mask |= EPOLLOUT | EPOLLWRNORM;
 			} else {
 				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 				/* NOSPACE before the re-check; pairs with the wakeup */
 				smp_mb__after_atomic();
-				if (READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf))
+				if (__sk_stream_is_writeable(sk, 1))
 					mask |= EPOLLOUT | EPOLLWRNORM;
 			}
 		} else {
@@ -467,15 +468,19 @@ static int tcpalt_release(struct socket *sock)
 }
 
 /* RFC 9293 3.10.2 SEND: queue the user's data and send what the windows allow. */
-static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+/*
+ * The send path of sendmsg() (@msg) and sendpage() (@page): queue the data, waiting for room
+ * in the send buffer (TCP waits, never fails for memory), and push it.  A partial segment at
+ * the end waits with MSG_MORE as with TCP_CORK; sendpage()'s MSG_SENDPAGE_NOTLAST (a splice
+ * with more to come) pushes nothing, as do_tcp_sendpages().  Returns bytes sent or -errno.
+ */
+static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *page,
+			      int offset, size_t size, int flags)
 {
-	struct sock *sk = sock->sk;
-	int flags = msg->msg_flags;
 	size_t copied = 0;
 	long timeo;
 	int err;
 
-	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
 		err = sk_stream_wait_connect(sk, &timeo);
@@ -487,8 +492,9 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 		goto error;
 
-	while (msg_data_left(msg)) {
-		int n = tcpalt_queue_data(sk, msg);
+	while (copied < size) {
+		int n = page ? tcpalt_queue_page(sk, page, offset + copied, size - copied) :
+			       tcpalt_queue_data(sk, msg);
 
 		if (n > 0) {
 			copied += n;
@@ -498,29 +504,58 @@ static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			err = n;
 			goto error;
 		}
-		/* No room in the send buffer or the memory pool: TCP waits, never fails. */
-		tcpalt_push(sk);
+		/* No room: send what is queued, partial segment too (TCP_NAGLE_PUSH), and wait. */
+		__tcpalt_push(sk, TCPALT_PUSH_FORCE);
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto error;
 	}
-	tcpalt_push(sk);
-	release_sock(sk);
+	if (!(flags & MSG_SENDPAGE_NOTLAST))
+		__tcpalt_push(sk, (flags & MSG_MORE) ? TCPALT_PUSH_MORE : 0);
 	return copied;
 
 error:
 	if (copied) {
-		tcpalt_push(sk);
-		release_sock(sk);
+		__tcpalt_push(sk, (flags & MSG_MORE) ? TCPALT_PUSH_MORE : 0);
 		return copied;
 	}
-	err = sk_stream_error(sk, flags, err);
-	release_sock(sk);
-	return err;
+	return sk_stream_error(sk, flags, err);
 }
 
-/* After the user read: announce a window that opened by at least two segments or half. */
+static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	int ret;
+
+	lock_sock(sk);
+	ret = tcpalt_send_locked(sk, msg, NULL, 0, msg_data_left(msg), msg->msg_flags);
+	release_sock(sk);
+	return ret;
+}
+
+/*
+ * sendfile() and splice() into the socket: the page is queued by reference, not copied.  A
+ * route that cannot gather fragments (no NETIF_F_SG) gets a copy, as tcp_sendpage().
+ */
+static ssize_t tcpalt_sendpage(struct socket *sock, struct page *page, int offset, size_t size,
+			       int flags)
+{
+	struct sock *sk = sock->sk;
+	ssize_t ret;
+
+	if (!(sk->sk_route_caps & NETIF_F_SG))
+		return sock_no_sendpage(sock, page, offset, size, flags);
+	lock_sock(sk);
+	ret = tcpalt_send_locked(sk, NULL, page, offset, size, flags);
+	release_sock(sk);
+	return ret;
+}
+
+/*
+ * After the user read (tcp_cleanup_rbuf()): send the ACK still owed for more than a segment,
+ * or announce a window that at least doubled (or, while small, opened by two segments).
+ */
 static void tcpalt_cleanup_rbuf(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
@@ -528,9 +563,14 @@ static void tcpalt_cleanup_rbuf(struct sock *sk)
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
+	if (ts->ack_pending && ts->rcv_nxt - ts->rcv_wup > ts->rcv_mss) {
+		tcpalt_send_ack(sk);
+		return;
+	}
 	cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
 	avail = tcpalt_select_window(sk);
-	if (avail >= cur + 2 * ts->adv_mss || (avail && !cur) || avail >= 2 * cur)
+	if (avail > cur &&
+	    (avail >= 2 * cur || (cur < 4U * ts->adv_mss && avail >= cur + 2 * ts->adv_mss)))
 		tcpalt_send_ack(sk);
 }
 
@@ -621,12 +661,34 @@ found:
 		}
 	} while (copied < len);
 
-	if (copied > 0 && !(flags & MSG_PEEK))
+	if (copied > 0 && !(flags & MSG_PEEK)) {
+		tcpalt_rcv_space_adjust(sk);
 		tcpalt_cleanup_rbuf(sk);
+	}
 	err = copied;
 out:
 	release_sock(sk);
 	return err;
+}
+
+/*
+ * SO_RCVLOWAT (tcp_set_rcvlowat()): at most half what the receive buffer may become, and
+ * the buffer grows to hold twice the mark unless the user fixed it.  Socket locked.
+ */
+static int tcpalt_set_rcvlowat(struct sock *sk, int val)
+{
+	int cap = (sk->sk_userlocks & SOCK_RCVBUF_LOCK) ? READ_ONCE(sk->sk_rcvbuf) >> 1 :
+		  READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]) >> 1;
+
+	val = min(val, cap);
+	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
+	tcpalt_data_ready(sk);	/* EPOLLIN may be due now */
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return 0;
+	val <<= 1;
+	if (val > READ_ONCE(sk->sk_rcvbuf))
+		WRITE_ONCE(sk->sk_rcvbuf, val);
+	return 0;
 }
 
 /* Not const: .family follows the family= module parameter. */
@@ -649,7 +711,8 @@ static struct proto_ops tcpalt_stream_ops = {
 	.sendmsg	= tcpalt_sendmsg,
 	.recvmsg	= tcpalt_recvmsg,
 	.mmap		= sock_no_mmap,
-	.sendpage	= sock_no_sendpage,
+	.sendpage	= tcpalt_sendpage,
+	.set_rcvlowat	= tcpalt_set_rcvlowat,
 };
 
 static int tcpalt_create(struct net *net, struct socket *sock, int protocol, int kern)

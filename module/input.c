@@ -184,16 +184,13 @@ static void tcpalt_established(struct sock *sk)
 
 	tcpalt_set_state(sk, TCP_ESTABLISHED);
 	/* A send buffer for the window we may fill, as tcp_sndbuf_expand(). */
-	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
-		WRITE_ONCE(sk->sk_sndbuf,
-			   clamp_t(int, 2 * TCPALT_INIT_CWND * (ts->mss + 1024) +
-				   2 * TCPALT_MAX_WINDOW, sk->sk_sndbuf,
-				   READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2])));
-	/* And a receive buffer for a few segments of scaled window (no DRS autotuning yet). */
+	tcpalt_sndbuf_expand(sk);
+	/* And a receive buffer for a few segments of scaled window; autotuning grows it. */
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) && ts->wscale_ok)
 		WRITE_ONCE(sk->sk_rcvbuf,
 			   clamp_t(int, 16 * (ts->adv_mss + 1024), sk->sk_rcvbuf,
 				   READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2])));
+	tcpalt_rcv_init(sk);
 	ts->syn_retries = 0;
 	ts->backoff = 0;
 	ts->lrcvtime = jiffies;
@@ -497,7 +494,8 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 			ts->cwnd += min_t(u32, acked, ts->mss);
 		else
 			ts->cwnd += max_t(u32, (u32)ts->mss * ts->mss / ts->cwnd, 1);
-		ts->cwnd = min_t(u32, ts->cwnd, 4U << 20);
+		ts->cwnd = min_t(u32, ts->cwnd, 64U << 20);
+		tcpalt_xmit_retrans(sk);
 		tcpalt_rearm_rtx(sk);
 	} else if (ts->rtx_kind == TCPALT_RTX_PROBE && ts->snd_wnd) {
 		/* The window opened (tcp_ack_probe(); while it stays shut, probes back off). */
@@ -875,6 +873,148 @@ static void tcpalt_fin(struct sock *sk)
 	}
 }
 
+/**
+ * tcpalt_readable() - is there enough to read: at least @target bytes in order, or the
+ * receive memory nearly full, or the window down to a segment (tcp_epollin_ready()).
+ * @sk: the socket (not necessarily locked)
+ * @target: SO_RCVLOWAT, or what a reader waits for
+ *
+ * Return: true if a reader should be woken.
+ */
+bool tcpalt_readable(const struct sock *sk, int target)
+{
+	const struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int avail = READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+
+	if (avail <= 0)
+		return false;
+	return avail >= target || atomic_read(&sk->sk_rmem_alloc) > rcvbuf - (rcvbuf >> 3) ||
+	       (s32)(READ_ONCE(ts->rcv_wup) + READ_ONCE(ts->rcv_wnd) - READ_ONCE(ts->rcv_nxt)) <=
+	       (s32)READ_ONCE(ts->rcv_mss);
+}
+
+/**
+ * tcpalt_data_ready() - wake readers when SO_RCVLOWAT is met or the stream ended
+ * (tcp_data_ready()).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_data_ready(struct sock *sk)
+{
+	if (tcpalt_readable(sk, READ_ONCE(sk->sk_rcvlowat)) || sock_flag(sk, SOCK_DONE))
+		sk->sk_data_ready(sk);
+}
+
+/* Quick-ACK mode: the next ACKs go at once, about as many as half the window's segments. */
+static void tcpalt_incr_quickack(struct tcpalt_sock *ts)
+{
+	u32 quick = ts->rcv_wnd / (2 * max_t(u32, ts->rcv_mss, 1));
+
+	quick = clamp_t(u32, quick, 2, TCPALT_MAX_QUICKACKS);
+	if (quick > ts->quick)
+		ts->quick = quick;
+}
+
+/**
+ * tcpalt_rcv_init() - receive-side estimates at establishment (tcp_init_buffer_space(),
+ * tcp_initialize_rcv_mss()).
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_rcv_init(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 hint = min3((u32)ts->adv_mss, (u32)ts->mss, ts->rcv_wnd / 2);
+
+	ts->rcv_mss = clamp_t(u32, min_t(u32, hint, TCPALT_DEFAULT_MSS), TCP_MIN_MSS,
+			      TCPALT_DEFAULT_MSS);
+	ts->rcvq_space = min_t(u32, ts->rcv_wnd ? : TCPALT_MAX_WINDOW,
+			       TCPALT_INIT_CWND * ts->adv_mss);
+	ts->rcvq_seq = ts->copied_seq;
+	ts->rcvq_ns = ktime_get_ns();
+	ts->rcv_rtt_us = 0;
+	ts->rcv_rtt_ns = 0;
+}
+
+/*
+ * In-order data arrived (tcp_event_data_recv()): the peer's segment size, the receiver's
+ * round-trip time (the time one window takes to arrive, as tcp_rcv_rtt_measure()), and the
+ * delayed-ACK timeout from the gaps between arrivals; quick ACKs at the start and after an
+ * idle spell.
+ */
+static void tcpalt_event_data_recv(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 seg = skb_shinfo(skb)->gso_size ? : len;
+	u64 now = ktime_get_ns(), m;
+	u32 rto_ns = min_t(u64, (u64)ts->rto.rto_us * NSEC_PER_USEC, U32_MAX);
+
+	if (seg >= ts->rcv_mss)
+		ts->rcv_mss = min_t(u32, seg, ts->adv_mss);
+	if (ts->rcv_rtt_ns && !tcpalt_seq_before(ts->rcv_nxt, ts->rcv_rtt_seq)) {
+		u32 us = max_t(u64, div_u64(now - ts->rcv_rtt_ns, NSEC_PER_USEC), 1);
+
+		/* The smallest sample: a window that took longer was not sent at once. */
+		if (!ts->rcv_rtt_us || us < ts->rcv_rtt_us)
+			ts->rcv_rtt_us = us;
+	}
+	if (!ts->rcv_rtt_ns || !tcpalt_seq_before(ts->rcv_nxt, ts->rcv_rtt_seq)) {
+		ts->rcv_rtt_seq = ts->rcv_nxt + ts->rcv_wnd;
+		ts->rcv_rtt_ns = now;
+	}
+	if (!ts->ato_ns) {
+		tcpalt_incr_quickack(ts);
+		ts->ato_ns = TCPALT_ATO_MIN_NS;
+	} else {
+		m = now - ts->last_data_ns;
+		if (m <= TCPALT_ATO_MIN_NS / 2)
+			ts->ato_ns = ts->ato_ns / 2 + TCPALT_ATO_MIN_NS / 2;
+		else if (m < ts->ato_ns)
+			ts->ato_ns = min_t(u64, ts->ato_ns / 2 + m, rto_ns);
+		else if (m > rto_ns)
+			tcpalt_incr_quickack(ts);
+	}
+	ts->last_data_ns = now;
+}
+
+/**
+ * tcpalt_rcv_space_adjust() - receive buffer autotuning (dynamic right-sizing, as
+ * tcp_rcv_space_adjust()): once per receiver RTT, if the user read more than in the last
+ * one, the buffer grows to hold twice that and the growth, so the window can keep ahead of
+ * a sender in slow start; up to net.ipv4.tcp_rmem[2], never when SO_RCVBUF fixed it or
+ * net.ipv4.tcp_moderate_rcvbuf is off.
+ * @sk: the socket; must be locked by the caller (after the user read)
+ */
+void tcpalt_rcv_space_adjust(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u64 now = ktime_get_ns();
+	u32 copied, mss = max_t(u32, ts->adv_mss, 1);
+	u64 rcvwin, grow, rcvmem;
+	int rcvbuf;
+
+	if (!ts->rcv_rtt_us || now - ts->rcvq_ns < (u64)ts->rcv_rtt_us * NSEC_PER_USEC)
+		return;
+	copied = ts->copied_seq - ts->rcvq_seq;
+	if (copied > ts->rcvq_space) {
+		if (READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_moderate_rcvbuf) &&
+		    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+			rcvwin = 2ULL * copied + 16ULL * mss;
+			grow = div_u64(rcvwin * (copied - ts->rcvq_space),
+				       max_t(u32, ts->rcvq_space, 1));
+			rcvwin += 2 * grow;
+			/* A segment's memory, of which the window may be half (select_window). */
+			rcvmem = max_t(u64, SKB_TRUESIZE(mss + TCPALT_MAX_HEADER), 2ULL * mss);
+			rcvbuf = min_t(u64, div_u64(rcvwin, mss) * rcvmem,
+				       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+			if (rcvbuf > READ_ONCE(sk->sk_rcvbuf))
+				WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+		}
+		ts->rcvq_space = copied;
+	}
+	ts->rcvq_seq = ts->copied_seq;
+	ts->rcvq_ns = now;
+}
+
 /* RFC 9293 3.10.7.4 seventh and eighth: segment text and FIN. */
 static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 {
@@ -901,7 +1041,11 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 	cb->end_seq = cb->seq + len;
 
 	if (tcpalt_seq_after(cb->seq, ts->rcv_nxt)) {
-		/* Out of order: keep it, tell the peer what we miss (duplicate ACK). */
+		/* Out of order: keep it, tell the peer what we miss (duplicate ACK) at once. */
+		ts->quick = 0;
+		tcpalt_incr_quickack(ts);
+		ts->pingpong = 0;
+		ts->ato_ns = TCPALT_ATO_MIN_NS;
 		tcpalt_ofo_queue(sk, skb);
 		tcpalt_oow_ack(sk, NULL);
 		return;
@@ -912,6 +1056,8 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 		tcpalt_send_ack(sk);
 		return;
 	}
+	if (len)
+		tcpalt_event_data_recv(sk, skb, len);
 	queued = tcpalt_queue_rcv(sk, skb);
 	if (queued < 0) {
 		/* No room: the peer will send it again; tell it where we are. */
@@ -921,19 +1067,34 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 	was_ooo = !RB_EMPTY_ROOT(&ts->ooo_root);
 	data_fin = queued || tcpalt_ofo_drain(sk);
 	if (len && !sock_flag(sk, SOCK_DEAD))
-		sk->sk_data_ready(sk);
+		tcpalt_data_ready(sk);
 	if (data_fin) {
 		tcpalt_fin(sk);
 		return;
 	}
 	/*
-	 * ACK every second segment at once (RFC 1122 4.2.3.2 asks for every second full-sized
-	 * one at least), a lone one within 40 ms.
+	 * ACK at once when more than one full segment's worth of bytes is unacknowledged
+	 * (RFC 1122 4.2.3.2's every second full-sized segment, counting a GRO super-segment as
+	 * its segments), when a hole was filled, and in quick-ACK mode; else delay it by the
+	 * estimated ato (__tcp_ack_snd_check()).
 	 */
-	if (was_ooo || ++ts->unacked_segs >= 2)
+	if (was_ooo || ts->rcv_nxt - ts->rcv_wup > ts->rcv_mss || (ts->quick && !ts->pingpong))
 		tcpalt_send_ack(sk);
 	else
 		tcpalt_schedule_ack(sk);
+}
+
+/*
+ * A writer waits for room: the send buffer may grow with cwnd, and what the ACK freed or the
+ * push sent may let it go on (tcp_check_space(), tcp_new_space()).
+ */
+static void tcpalt_check_space(struct sock *sk)
+{
+	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		return;
+	if (!tcp_under_memory_pressure(sk))
+		tcpalt_sndbuf_expand(sk);
+	sk->sk_write_space(sk);
 }
 
 /* RFC 9293 3.10.7.4: every state after SYN-SENT. */
@@ -1046,6 +1207,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/* Seventh and eighth: text and FIN. */
 	tcpalt_data(sk, skb);
 	tcpalt_push(sk);
+	tcpalt_check_space(sk);
 	return;
 drop:
 	kfree_skb(skb);

@@ -45,8 +45,8 @@ u16 tcpalt_route_mss(struct sock *sk)
  * @sk: the socket; must be locked by the caller
  *
  * Half the free receive buffer (the rest covers skb overhead), capped at 64 KiB without
- * window scaling, rounded down to whole segments against silly windows, and never moving the
- * right edge already announced to the left.
+ * window scaling and by TCP_WINDOW_CLAMP, rounded down to whole segments against silly
+ * windows, and never moving the right edge already announced to the left.
  * Return: the window in bytes.
  */
 u32 tcpalt_select_window(struct sock *sk)
@@ -57,6 +57,8 @@ u32 tcpalt_select_window(struct sock *sk)
 	u32 cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
 
 	win = min(win, TCPALT_MAX_WINDOW << ts->rcv_wscale);
+	if (ts->window_clamp)
+		win = min(win, ts->window_clamp);
 	if (win > ts->adv_mss && win < (TCPALT_MAX_WINDOW << ts->rcv_wscale))
 		win = rounddown(win, ts->adv_mss);
 	if ((s32)cur > 0 && win < cur)
@@ -131,7 +133,8 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	}
 	if (flags & TCPALT_ACK) {
 		ts->ack_pending = 0;
-		ts->unacked_segs = 0;
+		if (ts->quick)
+			ts->quick--;
 		tcpalt_timer_stop(sk, &ts->delack_timer);
 	}
 	skb->ip_summed = CHECKSUM_PARTIAL;
@@ -149,15 +152,43 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	return net_xmit_eval(err);
 }
 
+/*
+ * A segment longer than the MSS leaves as one GSO super-segment: the device, or the GSO layer
+ * before it, cuts it into MSS-sized segments (PSH and FIN on the last only: tcp_gso_segment()).
+ */
+static void tcpalt_set_gso(struct sk_buff *skb, u32 mss)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	if (skb->len > mss) {
+		shinfo->gso_size = mss;
+		shinfo->gso_segs = DIV_ROUND_UP(skb->len, mss);
+		shinfo->gso_type = SKB_GSO_TCPV4;
+	} else {
+		shinfo->gso_size = 0;
+		shinfo->gso_segs = 0;
+		shinfo->gso_type = 0;
+	}
+}
+
 /* Transmit a queued segment: a clone goes out, the original stays for retransmission. */
 static int tcpalt_xmit_queued(struct sock *sk, struct sk_buff *skb, gfp_t gfp)
 {
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	u32 mss = tcpalt_sk(sk)->mss;
 	u32 seq = cb->seq;
 	u8 flags = cb->flags;
 	struct sk_buff *c;
 
-	c = skb_cloned(skb) ? pskb_copy(skb, gfp) : skb_clone(skb, gfp);
+	if (skb_cloned(skb)) {
+		/* The last copy is still on its way down: send a private one. */
+		c = pskb_copy(skb, gfp);
+		if (c)
+			tcpalt_set_gso(c, mss);
+	} else {
+		tcpalt_set_gso(skb, mss);
+		c = skb_clone(skb, gfp);
+	}
 	if (!c)
 		return -ENOBUFS;
 	if ((flags & TCPALT_FIN) && skb->len)
@@ -200,67 +231,70 @@ static struct sk_buff *tcpalt_queue_ctl(struct sock *sk, u8 flags)
 }
 
 /**
- * tcpalt_queue_data() - copy user data to the write queue: into the unsent tail segment while
- * it has room below the MSS, else into a new segment charged to the socket.
+ * tcpalt_size_goal() - how large a segment (a GSO super-segment when the route can cut it)
+ * to build: whole MSS units that leave in about a millisecond at the rate the congestion
+ * window allows (tcp_tso_autosize(): twice cwnd per RTT in slow start, 1.2 times after),
+ * at least two, within the device's GSO limits and half the peer's largest window.
  * @sk: the socket; must be locked by the caller
- * @msg: the user's data; the iterator advances
  *
- * Return: bytes queued (> 0); -ENOBUFS when the send buffer is full or memory is short (the
- * caller waits for room); -EFAULT.
+ * Return: bytes, a multiple of the MSS (at least one MSS).
  */
-int tcpalt_queue_data(struct sock *sk, struct msghdr *msg)
+u32 tcpalt_size_goal(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-	size_t chunk;
-	bool linear;
-	int err;
+	u32 mss = ts->mss, segs = 2, goal;
+	u64 rate;
 
-	if (skb && ts->send_head && !(TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) &&
-	    !skb_is_nonlinear(skb) && skb_tailroom(skb) && skb->len < ts->mss &&
-	    !skb_cloned(skb)) {
-		chunk = min3(msg_data_left(msg), (size_t)skb_tailroom(skb),
-			     (size_t)(ts->mss - skb->len));
-		if (!copy_from_iter_full(skb_put(skb, chunk), chunk, &msg->msg_iter)) {
-			__skb_trim(skb, skb->len - chunk);
-			return -EFAULT;
-		}
-		goto queued;
+	if (!sk_can_gso(sk))
+		return mss;
+	if (ts->rto.srtt_us) {
+		rate = div_u64((u64)ts->cwnd * USEC_PER_SEC, ts->rto.srtt_us);
+		rate = ts->cwnd < ts->ssthresh ? 2 * rate : div_u64(rate * 6, 5);
+		segs = max_t(u32, min_t(u64, (rate >> 10) / mss, U16_MAX), 2);
+	} else {
+		segs = TCPALT_INIT_CWND;
 	}
+	segs = min_t(u32, segs, READ_ONCE(sk->sk_gso_max_segs));
+	goal = min_t(u32, segs * mss, READ_ONCE(sk->sk_gso_max_size));
+	if (ts->max_window > TCPALT_DEFAULT_MSS)
+		goal = min(goal, ts->max_window / 2);	/* tcp_bound_to_half_wnd() */
+	return max_t(u32, rounddown(goal, mss), mss);
+}
+
+/*
+ * The unsent tail segment if user data may still be appended to it (not a SYN or FIN, below
+ * @goal), else NULL.
+ */
+static struct sk_buff *tcpalt_write_tail(struct sock *sk, u32 goal)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || !tcpalt_sk(sk)->send_head ||
+	    (TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) || skb->len >= goal)
+		return NULL;
+	return skb;
+}
+
+/* A new, empty data segment at the tail of the write queue (tcp_stream_alloc_skb()). */
+static struct sk_buff *tcpalt_new_data_skb(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+
 	if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf))
-		return -ENOBUFS;
-	chunk = min_t(size_t, msg_data_left(msg), ts->mss);
-	linear = chunk <= 2048 || ts->mss <= 4096;
-	if (linear)
-		skb = alloc_skb(TCPALT_MAX_HEADER + min_t(size_t, ts->mss, 4096),
-				sk->sk_allocation);
-	else
-		skb = alloc_skb_with_frags(TCPALT_MAX_HEADER, chunk, PAGE_ALLOC_COSTLY_ORDER, &err,
-					   sk->sk_allocation);
+		return NULL;
+	skb = alloc_skb_fclone(TCPALT_MAX_HEADER, sk->sk_allocation);
 	if (!skb)
-		return -ENOBUFS;
+		return NULL;
 	if (!sk_wmem_schedule(sk, skb->truesize)) {
 		/* Over the global limit (tcp_mem): as tcp_stream_alloc_skb(). */
 		kfree_skb(skb);
 		sk->sk_prot->enter_memory_pressure(sk);
 		sk_stream_moderate_sndbuf(sk);
-		return -ENOBUFS;
+		return NULL;
 	}
 	skb_reserve(skb, TCPALT_MAX_HEADER);
-	if (linear) {
-		chunk = min_t(size_t, chunk, skb_tailroom(skb));
-		if (!copy_from_iter_full(skb_put(skb, chunk), chunk, &msg->msg_iter)) {
-			kfree_skb(skb);
-			return -EFAULT;
-		}
-	} else {
-		skb->data_len = chunk;
-		skb->len = chunk;
-		if (skb_copy_datagram_from_iter(skb, 0, &msg->msg_iter, chunk)) {
-			kfree_skb(skb);
-			return -EFAULT;
-		}
-	}
+	skb->ip_summed = CHECKSUM_PARTIAL;	/* no software checksum while copying */
 	memset(TCPALT_SKB_CB(skb), 0, sizeof(struct tcpalt_skb_cb));
 	TCPALT_SKB_CB(skb)->seq = ts->write_seq;
 	TCPALT_SKB_CB(skb)->end_seq = ts->write_seq;
@@ -269,12 +303,174 @@ int tcpalt_queue_data(struct sock *sk, struct msghdr *msg)
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	if (!ts->send_head)
 		ts->send_head = skb;
-queued:
-	TCPALT_SKB_CB(skb)->end_seq += chunk;
-	WRITE_ONCE(ts->write_seq, ts->write_seq + chunk);
-	if (skb->len >= ts->mss)
+	return skb;
+}
+
+/* @copy more bytes of user data are in @skb: sequence space and the full-segment push. */
+static void tcpalt_data_queued(struct sock *sk, struct sk_buff *skb, u32 copy, u32 goal)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	TCPALT_SKB_CB(skb)->end_seq += copy;
+	WRITE_ONCE(ts->write_seq, ts->write_seq + copy);
+	/* A full segment leaves at once; the partial tail waits for the end of the call. */
+	if (skb->len >= goal)
 		tcpalt_push(sk);
-	return chunk;
+}
+
+/**
+ * tcpalt_queue_data() - copy user data once, into page fragments of the unsent tail segment
+ * up to the size goal (tcpalt_size_goal()), or of a new segment charged to the socket.
+ * @sk: the socket; must be locked by the caller
+ * @msg: the user's data; the iterator advances
+ *
+ * Return: bytes queued (> 0); -ENOBUFS when the send buffer is full or memory is short (the
+ * caller waits for room); -EFAULT.
+ */
+int tcpalt_queue_data(struct sock *sk, struct msghdr *msg)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	u32 goal = tcpalt_size_goal(sk);
+	struct sk_buff *skb;
+	bool merge;
+	size_t copy;
+	int i, err;
+
+	skb = tcpalt_write_tail(sk, goal);
+	if (skb) {
+		i = skb_shinfo(skb)->nr_frags;
+		if (i >= MAX_SKB_FRAGS && !skb_can_coalesce(skb, i, pfrag->page, pfrag->offset))
+			skb = NULL;	/* no fragment slot left: a new segment */
+	}
+	if (!skb) {
+		skb = tcpalt_new_data_skb(sk);
+		if (!skb)
+			return -ENOBUFS;
+	}
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOBUFS;
+	i = skb_shinfo(skb)->nr_frags;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS) {
+		/* The fresh page cannot join the full tail: mark it full, start another. */
+		skb = tcpalt_new_data_skb(sk);
+		if (!skb)
+			return -ENOBUFS;
+		i = 0;
+		merge = false;
+	}
+	copy = min3(msg_data_left(msg), (size_t)(goal - skb->len),
+		    (size_t)(pfrag->size - pfrag->offset));
+	if (!sk_wmem_schedule(sk, copy))
+		return -ENOBUFS;
+	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page, pfrag->offset,
+				       copy);
+	if (err)
+		return err;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		page_ref_inc(pfrag->page);
+	}
+	pfrag->offset += copy;
+	tcpalt_data_queued(sk, skb, copy, goal);
+	return copy;
+}
+
+/**
+ * tcpalt_queue_page() - sendpage(): queue @size bytes of @page by reference, without a
+ * copy (do_tcp_sendpages()); the page is the caller's to change, so it is marked shared.
+ * @sk: the socket; must be locked by the caller
+ * @page: the page
+ * @offset: where the data starts in it
+ * @size: bytes wanted
+ *
+ * Return: bytes queued (> 0, maybe fewer than @size); -ENOBUFS when the send buffer is full
+ * or memory is short (the caller waits for room).
+ */
+int tcpalt_queue_page(struct sock *sk, struct page *page, int offset, size_t size)
+{
+	u32 goal = tcpalt_size_goal(sk);
+	struct sk_buff *skb;
+	bool merge;
+	size_t copy;
+	int i;
+
+	skb = tcpalt_write_tail(sk, goal);
+	if (skb) {
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, page, offset);
+		if (!merge && i >= MAX_SKB_FRAGS)
+			skb = NULL;
+	}
+	if (!skb) {
+		skb = tcpalt_new_data_skb(sk);
+		if (!skb)
+			return -ENOBUFS;
+		i = 0;
+		merge = false;
+	}
+	copy = min_t(size_t, size, goal - skb->len);
+	if (!sk_wmem_schedule(sk, copy))
+		return -ENOBUFS;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		get_page(page);
+		skb_fill_page_desc_noacc(skb, i, page, offset, copy);
+	}
+	skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
+	skb->len += copy;
+	skb->data_len += copy;
+	skb->truesize += copy;
+	sk_wmem_queued_add(sk, copy);
+	sk_mem_charge(sk, copy);
+	tcpalt_data_queued(sk, skb, copy, goal);
+	return copy;
+}
+
+/**
+ * tcpalt_sndbuf_expand() - a send buffer for twice the congestion window (and at least the
+ * initial window), charged as queued segments are (tcp_sndbuf_expand()), up to tcp_wmem[2];
+ * never when the user set SO_SNDBUF.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_sndbuf_expand(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 per_mss, segs;
+	int sndmem;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	per_mss = roundup_pow_of_two(max_t(u32, ts->mss, 1) + TCPALT_MAX_HEADER) +
+		  SKB_DATA_ALIGN(sizeof(struct sk_buff)) +
+		  SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	segs = max_t(u32, TCPALT_INIT_CWND, ts->cwnd / max_t(u32, ts->mss, 1));
+	sndmem = min_t(u64, 2ULL * per_mss * segs,
+		       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));
+	if (sndmem > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, sndmem);
+}
+
+/**
+ * tcpalt_stream_memory_free() - may the user queue more (struct proto's stream_memory_free,
+ * asked by poll and the send path): not while the unsent bytes are at TCP_NOTSENT_LOWAT
+ * (net.ipv4.tcp_notsent_lowat by default), as tcp_stream_memory_free().
+ * @sk: the socket
+ * @wake: 1 when asked to wake a writer (then half the limit must be free)
+ *
+ * Return: true if a writer may go on.
+ */
+bool tcpalt_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 lowat = READ_ONCE(ts->notsent_lowat) ? :
+		    READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_notsent_lowat);
+	u32 notsent = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_nxt);
+
+	return ((u64)notsent << wake) < lowat;
 }
 
 /**
@@ -525,6 +721,22 @@ void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8
 	__tcpalt_send_reply(net, in, seq, ack, flags, win, NULL);
 }
 
+/*
+ * A private head for a queued segment whose clone is still on its way down, its truesize
+ * (what it is charged) unchanged, as skb_unclone_keeptruesize() (not exported).
+ */
+static int tcpalt_unclone(struct sk_buff *skb)
+{
+	unsigned int truesize = skb->truesize;
+
+	if (!skb_cloned(skb))
+		return 0;
+	if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+		return -ENOMEM;
+	skb->truesize = truesize;
+	return 0;
+}
+
 /**
  * tcpalt_fragment() - split a queued segment after its first @len bytes (to fit the window,
  * or a smaller MSS).
@@ -540,12 +752,15 @@ int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	struct sk_buff *buff;
 	int nlen = skb_headlen(skb) > len ? skb_headlen(skb) - len : 0;
 
-	if (skb_cloned(skb) && pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+	if (WARN_ON_ONCE(!len || len >= skb->len))
+		return -EINVAL;
+	if (tcpalt_unclone(skb))
 		return -ENOMEM;
 	buff = alloc_skb(TCPALT_MAX_HEADER + nlen, GFP_ATOMIC);
 	if (!buff)
 		return -ENOMEM;
 	skb_reserve(buff, TCPALT_MAX_HEADER);
+	buff->ip_summed = CHECKSUM_PARTIAL;
 	tcpalt_wmem_charge(sk, buff);
 	skb_split(skb, buff, len);
 	/* The paged bytes that moved take their share of the memory with them. */
@@ -561,16 +776,40 @@ int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	return 0;
 }
 
-/**
- * tcpalt_push() - send the unsent segments the peer's window, the congestion window and
- * Nagle's algorithm (RFC 9293 3.7.4) allow; arm the retransmit or persist timer.
- * @sk: the socket; must be locked by the caller
+/*
+ * Does the partial segment @skb (shorter than the MSS, last in the queue) wait?  With
+ * TCP_CORK or MSG_MORE it waits for more data (or the cork's 200 ms ceiling); otherwise
+ * Nagle, with Minshall's refinement as Linux has it: only while another small segment is
+ * unacknowledged (tcp_nagle_check()).
  */
-void tcpalt_push(struct sock *sk)
+static bool tcpalt_hold_partial(struct sock *sk, struct sk_buff *skb, int how)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if ((how & TCPALT_PUSH_FORCE) || skb->len >= ts->mss ||
+	    (TCPALT_SKB_CB(skb)->flags & TCPALT_FIN) || skb != skb_peek_tail(&sk->sk_write_queue))
+		return false;
+	if (ts->cork || (how & TCPALT_PUSH_MORE))
+		return true;
+	return !ts->nodelay && tcpalt_seq_after(ts->snd_sml, ts->snd_una);
+}
+
+/**
+ * __tcpalt_push() - send the unsent segments the peer's window, the congestion window, the
+ * size goal and Nagle's algorithm (RFC 9293 3.7.4) or the cork allow; arm the retransmit,
+ * persist or cork timer.
+ * @sk: the socket; must be locked by the caller
+ * @how: TCPALT_PUSH_* for a partial segment at the tail (0: TCP_NODELAY and TCP_CORK decide)
+ */
+void __tcpalt_push(struct sock *sk, int how)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 goal = 0;
 	struct sk_buff *skb;
 
+	/* After a timeout, what was lost goes first. */
+	if (ts->in_loss && tcpalt_seq_before(ts->rtx_next, ts->rtx_high))
+		return;
 	while ((skb = ts->send_head)) {
 		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 		u32 wnd = min(ts->snd_wnd, ts->cwnd);
@@ -579,6 +818,9 @@ void tcpalt_push(struct sock *sk)
 		if (!(cb->flags & TCPALT_SYN) && tcpalt_seq_after(cb->end_seq, wnd_end)) {
 			u32 room = tcpalt_seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
 
+			/* Whole segments when the window has room for one or more. */
+			if (room > ts->mss)
+				room = rounddown(room, ts->mss);
 			/*
 			 * Send what fits when it is a good part of a segment, when nothing is in
 			 * flight, or when it is the last data the user gave (the FIN follows).
@@ -598,14 +840,17 @@ void tcpalt_push(struct sock *sk)
 				tcpalt_rearm_rtx(sk);
 			break;
 		}
-		/*
-		 * Nagle, with Minshall's refinement as Linux has it: hold a small segment only
-		 * while another small one is unacknowledged.
-		 */
-		if (skb->len < ts->mss && !ts->nodelay && !(cb->flags & TCPALT_FIN) &&
-		    tcpalt_seq_after(ts->snd_sml, ts->snd_una) &&
-		    skb == skb_peek_tail(&sk->sk_write_queue))
+		if (!goal)
+			goal = tcpalt_size_goal(sk);
+		/* A segment built for a larger goal (the window or the route shrank) is cut. */
+		if (skb->len > goal && !(cb->flags & TCPALT_SYN) && !tcpalt_fragment(sk, skb, goal))
+			continue;
+		if (tcpalt_hold_partial(sk, skb, how)) {
+			if (!tcpalt_in_flight(ts) && ts->rtx_kind != TCPALT_RTX_CORK &&
+			    (ts->cork || (how & TCPALT_PUSH_MORE)))
+				tcpalt_rearm_rtx(sk);	/* the cork's ceiling */
 			break;
+		}
 send:
 		/*
 		 * A segment the host did not send (qdisc drop, an OUTPUT rule, no memory) counts
@@ -664,8 +909,53 @@ void tcpalt_retransmit_all(struct sock *sk)
 	}
 }
 
-/* Send one queued, already sent segment again (the part not yet acknowledged). */
-static int tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+/*
+ * Drop the first @len bytes of a queued segment (acknowledged already), as tcp_trim_head():
+ * head bytes are pulled, page fragments released, the memory uncharged.
+ */
+static int tcpalt_trim_queued(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	u32 eat, paged;
+	int i, k;
+
+	if (tcpalt_unclone(skb))
+		return -ENOMEM;
+	eat = min_t(u32, len, skb_headlen(skb));
+	__skb_pull(skb, eat);
+	paged = len - eat;
+	eat = paged;
+	for (i = 0, k = 0; i < shinfo->nr_frags; i++) {
+		u32 size = skb_frag_size(&shinfo->frags[i]);
+
+		if (size <= eat) {
+			skb_frag_unref(skb, i);
+			eat -= size;
+			continue;
+		}
+		shinfo->frags[k] = shinfo->frags[i];
+		if (eat) {
+			skb_frag_off_add(&shinfo->frags[k], eat);
+			skb_frag_size_sub(&shinfo->frags[k], eat);
+			eat = 0;
+		}
+		k++;
+	}
+	shinfo->nr_frags = k;
+	skb->data_len -= paged;
+	skb->len -= paged;
+	skb->truesize -= paged;
+	sk_wmem_queued_add(sk, -(int)paged);
+	sk_mem_uncharge(sk, paged);
+	TCPALT_SKB_CB(skb)->seq += len;
+	return 0;
+}
+
+/*
+ * Send one queued, already sent segment again: the part not yet acknowledged, at most @max
+ * bytes of it (whole segments; the rest is split off to follow).
+ */
+static int __tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb, u32 max)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
@@ -674,16 +964,58 @@ static int tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		/* Partly acknowledged: send only the rest. */
 		u32 trim = ts->snd_una - cb->seq;
 
-		if (trim > skb->len || !pskb_pull(skb, trim))
+		if (trim > skb->len || tcpalt_trim_queued(sk, skb, trim))
 			return -ENOBUFS;
-		cb->seq = ts->snd_una;
 	}
+	/* Whole segments, at least one, even when less of the window is left. */
+	max = max_t(u32, rounddown(max, ts->mss), ts->mss);
+	if (skb->len > max && !(cb->flags & TCPALT_SYN) && tcpalt_fragment(sk, skb, max))
+		return -ENOBUFS;
 	cb->retransmitted = 1;
 	if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
 		return -ENOBUFS;
 	ts->total_retrans++;
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RETRANSSEGS);
 	return 0;
+}
+
+static int tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	return __tcpalt_retransmit_skb(sk, skb, U32_MAX);
+}
+
+/**
+ * tcpalt_xmit_retrans() - after a timeout, resend what was in flight then, from where the
+ * resending got to, as far as the congestion window allows (RFC 5681 3.1, RFC 6582's
+ * go-back-N without SACK); once all of it is acknowledged, new data follows.
+ * @sk: the socket; must be locked by the caller
+ */
+void tcpalt_xmit_retrans(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+
+	if (!ts->in_loss)
+		return;
+	if (!tcpalt_seq_before(ts->snd_una, ts->rtx_high)) {
+		ts->in_loss = 0;	/* all of it arrived */
+		return;
+	}
+	if (tcpalt_seq_before(ts->rtx_next, ts->snd_una))
+		ts->rtx_next = ts->snd_una;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+		u32 pipe = ts->rtx_next - ts->snd_una;
+
+		if (skb == ts->send_head || !tcpalt_seq_before(ts->rtx_next, ts->rtx_high) ||
+		    pipe >= ts->cwnd)
+			break;
+		if (!tcpalt_seq_after(cb->end_seq, ts->rtx_next))
+			continue;	/* acknowledged, or resent already */
+		if (__tcpalt_retransmit_skb(sk, skb, ts->cwnd - pipe))
+			break;
+		ts->rtx_next = cb->end_seq;
+	}
 }
 
 /**

@@ -13,13 +13,16 @@
 #include "seq.h"
 #include "tcpalt.h"
 
-/* Wake writers once a third of the send buffer is free again (as sk_stream_write_space). */
+/*
+ * Wake writers once a third of the send buffer is free again and the unsent bytes are below
+ * half TCP_NOTSENT_LOWAT (as sk_stream_write_space()).
+ */
 static void tcpalt_write_space(struct sock *sk)
 {
 	struct socket *sock = sk->sk_socket;
 	struct socket_wq *wq;
 
-	if (!sock || sk->sk_sndbuf - READ_ONCE(sk->sk_wmem_queued) < sk->sk_sndbuf / 3)
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
 		return;
 	clear_bit(SOCK_NOSPACE, &sock->flags);
 	rcu_read_lock();
@@ -87,6 +90,7 @@ static void tcpalt_priv_init(struct sock *sk)
 void tcpalt_sock_init(struct sock *sk)
 {
 	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_gso_type = SKB_GSO_TCPV4;	/* what sk_can_gso() asks the route for */
 	sk->sk_destruct = tcpalt_sk_destruct;
 	sk->sk_write_space = tcpalt_write_space;
 	sk->sk_backlog_rcv = tcpalt_do_rcv;
@@ -132,6 +136,10 @@ struct sock *tcpalt_child_clone(const struct sock *sk)
 	cts = tcpalt_sk(child);
 	cts->passive = 1;
 	cts->nodelay = READ_ONCE(pts->nodelay);
+	cts->cork = READ_ONCE(pts->cork);
+	cts->pingpong = READ_ONCE(pts->pingpong);
+	cts->window_clamp = READ_ONCE(pts->window_clamp);
+	cts->notsent_lowat = READ_ONCE(pts->notsent_lowat);
 	cts->keepidle = READ_ONCE(pts->keepidle);
 	cts->keepintvl = READ_ONCE(pts->keepintvl);
 	cts->keepcnt = READ_ONCE(pts->keepcnt);
@@ -518,6 +526,11 @@ int tcpalt_disconnect(struct sock *sk)
 		tcpalt_send_active_reset(sk, GFP_KERNEL);
 	tcpalt_done(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
+	/* What the next connection must learn afresh. */
+	tcpalt_sk(sk)->in_loss = 0;
+	tcpalt_sk(sk)->quick = 0;
+	tcpalt_sk(sk)->ato_ns = 0;
+	tcpalt_sk(sk)->ssthresh = U32_MAX;
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	WRITE_ONCE(sk->sk_err, 0);
@@ -605,6 +618,7 @@ struct proto tcpalt_prot = {
 	.backlog_rcv		= tcpalt_do_rcv,
 	.release_cb		= tcpalt_release_cb,
 	.keepalive		= tcpalt_keepalive,
+	.stream_memory_free	= tcpalt_stream_memory_free,
 	.max_header		= TCPALT_MAX_HEADER,
 	.enter_memory_pressure	= tcp_enter_memory_pressure,
 	.leave_memory_pressure	= tcp_leave_memory_pressure,

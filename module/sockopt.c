@@ -12,8 +12,7 @@
 
 /* Options accepted and reported back for compatibility, without effect on tcpalt yet. */
 static const int tcpalt_stored_opts[] = {
-	TCP_CORK, TCP_DEFER_ACCEPT, TCP_NOTSENT_LOWAT, TCP_USER_TIMEOUT, TCP_LINGER2,
-	TCP_SYNCNT, TCP_WINDOW_CLAMP, TCP_QUICKACK, TCP_THIN_LINEAR_TIMEOUTS,
+	TCP_DEFER_ACCEPT, TCP_USER_TIMEOUT, TCP_LINGER2, TCP_SYNCNT, TCP_THIN_LINEAR_TIMEOUTS,
 };
 
 static int tcpalt_stored_idx(int optname)
@@ -120,9 +119,41 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 	lock_sock(sk);
 	switch (optname) {
 	case TCP_NODELAY:
+		/* On: what waits for Nagle goes now, once even past a cork (TCP_NAGLE_PUSH). */
 		ts->nodelay = !!val;
 		if (val)
-			tcpalt_push(sk);
+			__tcpalt_push(sk, TCPALT_PUSH_FORCE);
+		break;
+	case TCP_CORK:
+		/* Off: the partial segment goes unless Nagle holds it (tcp_sock_set_cork()). */
+		ts->cork = !!val;
+		if (!val)
+			__tcpalt_push(sk, ts->nodelay ? TCPALT_PUSH_FORCE : 0);
+		break;
+	case TCP_QUICKACK:
+		/* On: an ACK owed goes now; off: ACKs are delayed (pingpong). */
+		ts->pingpong = !val;
+		if (val && ts->ack_pending &&
+		    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
+			tcpalt_send_ack(sk);
+			if (!(val & 1))
+				ts->pingpong = 1;
+		}
+		break;
+	case TCP_NOTSENT_LOWAT:
+		WRITE_ONCE(ts->notsent_lowat, val);
+		sk->sk_write_space(sk);
+		break;
+	case TCP_WINDOW_CLAMP:
+		/* tcp_set_window_clamp(): 0 only while closed; at least half SOCK_MIN_RCVBUF. */
+		if (!val) {
+			if (sk->sk_state != TCP_CLOSE)
+				err = -EINVAL;
+			else
+				ts->window_clamp = 0;
+			break;
+		}
+		ts->window_clamp = max_t(int, val, SOCK_MIN_RCVBUF / 2);
 		break;
 	case TCP_MAXSEG:
 		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW)) {
@@ -181,9 +212,9 @@ static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_probes = ts->probes_out;
 	info->tcpi_backoff = ts->backoff;
 	info->tcpi_rto = tcpalt_rto_backoff(&ts->rto, ts->backoff);
-	info->tcpi_ato = TCPALT_DELACK_NS / NSEC_PER_USEC;
+	info->tcpi_ato = div_u64(tcpalt_ato(ts), NSEC_PER_USEC);
 	info->tcpi_snd_mss = ts->mss;
-	info->tcpi_rcv_mss = ts->adv_mss;
+	info->tcpi_rcv_mss = ts->rcv_mss;
 	info->tcpi_unacked = DIV_ROUND_UP(ts->snd_nxt - ts->snd_una, ts->mss);
 	info->tcpi_last_data_sent = jiffies_to_msecs(now - ts->lsndtime);
 	info->tcpi_last_data_recv = jiffies_to_msecs(now - ts->lrcvtime);
@@ -197,7 +228,8 @@ static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_snd_cwnd = max_t(u32, ts->cwnd / ts->mss, 1);
 	info->tcpi_advmss = ts->adv_mss;
 	info->tcpi_reordering = 3;
-	info->tcpi_rcv_space = ts->rcv_wnd;
+	info->tcpi_rcv_space = ts->rcvq_space;
+	info->tcpi_rcv_rtt = ts->rcv_rtt_us;
 	info->tcpi_total_retrans = ts->total_retrans;
 	info->tcpi_snd_wnd = ts->snd_wnd;
 	info->tcpi_notsent_bytes = ts->write_seq - ts->snd_nxt;
@@ -255,6 +287,18 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		break;
 	case TCP_KEEPIDLE:
 		val = ts->keepidle;
+		break;
+	case TCP_CORK:
+		val = ts->cork;
+		break;
+	case TCP_QUICKACK:
+		val = !ts->pingpong;
+		break;
+	case TCP_NOTSENT_LOWAT:
+		val = READ_ONCE(ts->notsent_lowat);
+		break;
+	case TCP_WINDOW_CLAMP:
+		val = ts->window_clamp;
 		break;
 	case TCP_KEEPINTVL:
 		val = ts->keepintvl;

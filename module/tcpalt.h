@@ -65,7 +65,10 @@
 #define TCPALT_DEFAULT_MSS	536	/* RFC 9293 3.7.1: when the peer sends no MSS option */
 #define TCPALT_MAX_WINDOW	65535U	/* largest unscaled window field */
 #define TCPALT_INIT_CWND	10	/* RFC 6928, in segments */
-#define TCPALT_DELACK_NS	(40 * NSEC_PER_MSEC)
+#define TCPALT_ATO_MIN_NS	(40 * NSEC_PER_MSEC)	/* TCP_ATO_MIN, TCP_DELACK_MIN */
+#define TCPALT_DELACK_MAX_NS	(200 * NSEC_PER_MSEC)	/* TCP_DELACK_MAX */
+#define TCPALT_CORK_NS		(200 * NSEC_PER_MSEC)	/* ceiling on a corked partial segment */
+#define TCPALT_MAX_QUICKACKS	16	/* TCP_MAX_QUICKACKS */
 #define TCPALT_RETRIES2		15	/* RFC 1122 4.2.3.5 R2, as Linux's tcp_retries2 */
 
 /* Kinds of entries in the lookup tables and the /proc list. */
@@ -112,6 +115,13 @@ enum tcpalt_rtx_kind {
 	TCPALT_RTX_NONE,
 	TCPALT_RTX_RETRANSMIT,	/* data, SYN, SYN-ACK or FIN unacknowledged */
 	TCPALT_RTX_PROBE,	/* zero-window probe, RFC 9293 3.8.6.1 */
+	TCPALT_RTX_CORK,	/* a corked partial segment's 200 ms ceiling (tcp(7) TCP_CORK) */
+};
+
+/* How tcpalt_push() treats a partial (sub-MSS) segment at the tail, as Linux's nonagle bits. */
+enum {
+	TCPALT_PUSH_MORE = 1,	/* MSG_MORE: more follows; hold it as TCP_CORK would */
+	TCPALT_PUSH_FORCE = 2,	/* send it whatever Nagle and the cork say (uncork, cork timer) */
 };
 
 struct tcpalt_port;
@@ -157,8 +167,24 @@ struct tcpalt_port;
  * @keepalive_timer: keepalive, and FIN-WAIT-2 timeout of an orphan
  * @deferred: TCPALT_*_DEFERRED bits: timer work waiting for release_sock()
  * @ack_pending: an ACK is owed to the peer
- * @unacked_segs: segments received since the last ACK we sent
  * @nodelay: TCP_NODELAY
+ * @cork: TCP_CORK
+ * @quick: ACKs still to send at once (quick-ACK mode, as icsk_ack.quick)
+ * @pingpong: TCP_QUICKACK cleared: delayed ACKs even in quick-ACK mode
+ * @rcv_mss: estimate of the peer's segment size, from what arrives (tcp_measure_rcv_mss)
+ * @ato_ns: delayed-ACK timeout, estimated from data arrivals (icsk_ack.ato)
+ * @last_data_ns: when the last data segment arrived
+ * @rcv_rtt_us: round-trip time seen by the receiver: time to receive one window
+ * @rcv_rtt_seq: the sequence number that ends the current @rcv_rtt_us measurement
+ * @rcv_rtt_ns: when it began
+ * @rcvq_space: bytes the user read in the last measured round trip (receive autotuning)
+ * @rcvq_seq: copied_seq when the current autotuning period began
+ * @rcvq_ns: when it began
+ * @window_clamp: largest window we announce (TCP_WINDOW_CLAMP; 0 = none)
+ * @notsent_lowat: TCP_NOTSENT_LOWAT (0 = net.ipv4.tcp_notsent_lowat)
+ * @in_loss: retransmitting after a timeout, from @rtx_next up to @rtx_high
+ * @rtx_next: next sequence number to retransmit after a timeout
+ * @rtx_high: SND.NXT when the timeout struck: the end of what is retransmitted
  * @keepidle: TCP_KEEPIDLE (s)
  * @keepintvl: TCP_KEEPINTVL (s)
  * @keepcnt: TCP_KEEPCNT
@@ -224,8 +250,24 @@ struct tcpalt_sock {
 	struct hrtimer keepalive_timer;
 	unsigned long deferred;
 	u8 ack_pending;
-	u8 unacked_segs;
 	u8 nodelay;
+	u8 cork;
+	u8 quick;
+	u8 pingpong;
+	u16 rcv_mss;
+	u32 ato_ns;
+	u64 last_data_ns;
+	u32 rcv_rtt_us;
+	u32 rcv_rtt_seq;
+	u64 rcv_rtt_ns;
+	u32 rcvq_space;
+	u32 rcvq_seq;
+	u64 rcvq_ns;
+	u32 window_clamp;
+	u32 notsent_lowat;
+	u8 in_loss;
+	u32 rtx_next;
+	u32 rtx_high;
 	u8 probes_out;
 	int keepidle;
 	int keepintvl;
@@ -249,7 +291,7 @@ struct tcpalt_sock {
 	struct sock *parent;
 
 	struct tcpalt_port *port;
-	int stored_opts[9];
+	int stored_opts[5];
 };
 
 static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)
@@ -428,6 +470,10 @@ void tcpalt_port_flush(void);
 int tcpalt_input_init(void);
 void tcpalt_input_exit(void);
 int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb);
+bool tcpalt_readable(const struct sock *sk, int target);
+void tcpalt_data_ready(struct sock *sk);
+void tcpalt_rcv_space_adjust(struct sock *sk);
+void tcpalt_rcv_init(struct sock *sk);
 void tcpalt_ofo_purge(struct sock *sk);
 struct net_protocol;
 extern const struct net_protocol *tcpalt_tcp_proto;
@@ -445,8 +491,18 @@ void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp);
 void tcpalt_send_probe(struct sock *sk);
 void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win);
 void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss, u16 win);
-void tcpalt_push(struct sock *sk);
+void __tcpalt_push(struct sock *sk, int how);
+static inline void tcpalt_push(struct sock *sk)
+{
+	__tcpalt_push(sk, 0);
+}
+
 int tcpalt_queue_data(struct sock *sk, struct msghdr *msg);
+int tcpalt_queue_page(struct sock *sk, struct page *page, int offset, size_t size);
+u32 tcpalt_size_goal(struct sock *sk);
+void tcpalt_sndbuf_expand(struct sock *sk);
+bool tcpalt_stream_memory_free(const struct sock *sk, int wake);
+void tcpalt_xmit_retrans(struct sock *sk);
 int tcpalt_retransmit_head(struct sock *sk);
 void tcpalt_retransmit_all(struct sock *sk);
 int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
@@ -458,6 +514,21 @@ void tcpalt_sync_mss(struct sock *sk);
 static inline u32 tcpalt_in_flight(const struct tcpalt_sock *ts)
 {
 	return ts->snd_nxt - ts->snd_una;
+}
+
+/*
+ * The delayed-ACK timeout (tcp_send_delayed_ack()): the estimate from arrivals, at most
+ * 200 ms (TCP_QUICKACK cleared) or 500 ms, and never more than the smoothed RTT.
+ */
+static inline u64 tcpalt_ato(const struct tcpalt_sock *ts)
+{
+	u64 ato = max_t(u64, ts->ato_ns, TCPALT_ATO_MIN_NS);
+	u64 max_ato = ts->pingpong ? TCPALT_DELACK_MAX_NS : NSEC_PER_SEC / 2;
+
+	if (ts->rto.srtt_us)
+		max_ato = min_t(u64, max_ato, max_t(u64, (u64)ts->rto.srtt_us * NSEC_PER_USEC,
+						    TCPALT_ATO_MIN_NS));
+	return min(ato, max_ato);
 }
 
 /* timer.c */

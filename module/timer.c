@@ -75,6 +75,16 @@ void tcpalt_rearm_rtx(struct sock *sk)
 	} else if (ts->send_head && !ts->snd_wnd) {
 		ts->rtx_kind = TCPALT_RTX_PROBE;
 		tcpalt_timer_arm(sk, &ts->rtx_timer, ns);
+	} else if (ts->send_head) {
+		/*
+		 * Nothing in flight and the window open: a partial segment held by TCP_CORK or
+		 * MSG_MORE.  It leaves within 200 ms of being held (tcp(7)), not later: an
+		 * armed ceiling is not pushed back.
+		 */
+		if (ts->rtx_kind != TCPALT_RTX_CORK || !hrtimer_is_queued(&ts->rtx_timer)) {
+			ts->rtx_kind = TCPALT_RTX_CORK;
+			tcpalt_timer_arm(sk, &ts->rtx_timer, TCPALT_CORK_NS);
+		}
 	} else {
 		ts->rtx_kind = TCPALT_RTX_NONE;
 		tcpalt_timer_stop(sk, &ts->rtx_timer);
@@ -92,7 +102,7 @@ void tcpalt_schedule_ack(struct sock *sk)
 
 	ts->ack_pending = 1;
 	if (!hrtimer_is_queued(&ts->delack_timer))
-		tcpalt_timer_arm(sk, &ts->delack_timer, TCPALT_DELACK_NS);
+		tcpalt_timer_arm(sk, &ts->delack_timer, tcpalt_ato(ts));
 }
 
 /**
@@ -137,6 +147,10 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 	ts->rtx_kind = TCPALT_RTX_NONE;
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
+	if (kind == TCPALT_RTX_CORK) {
+		__tcpalt_push(sk, TCPALT_PUSH_FORCE);
+		return;
+	}
 	if (kind == TCPALT_RTX_PROBE) {
 		if (ts->snd_wnd || !ts->send_head) {
 			tcpalt_push(sk);
@@ -178,7 +192,18 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 	/* RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS); cwnd = 1 segment. */
 	ts->ssthresh = max(tcpalt_in_flight(ts) / 2, 2U * ts->mss);
 	ts->cwnd = ts->mss;
-	tcpalt_retransmit_head(sk);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		tcpalt_retransmit_head(sk);
+	} else {
+		/*
+		 * Everything in flight is taken as lost (tcp_enter_loss()): resent from SND.UNA
+		 * as the congestion window, growing again in slow start, allows.
+		 */
+		ts->in_loss = 1;
+		ts->rtx_next = ts->snd_una;
+		ts->rtx_high = ts->snd_nxt;
+		tcpalt_xmit_retrans(sk);
+	}
 	ts->backoff = min_t(u8, ts->backoff + 1, 16);
 	tcpalt_rearm_rtx(sk);
 }
