@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -78,7 +79,7 @@ static const char *const workload_names[NWORKLOADS] = {
 	[W_STREAM] = "stream", [W_RR] = "rr", [W_CRR] = "crr", [W_MEM] = "mem", [W_BIND] = "bind",
 };
 
-static int rounds = 3, secs = 5, rr_count = 5000, crr_count = 500, mem_conns = 500;
+static int rounds = 5, secs = 5, rr_count = 5000, crr_count = 500, mem_conns = 500;
 static int want_path[NPATHS], want_workload[NWORKLOADS];
 
 /* Network namespaces: the one we started in (loopback), the veth client's and server's. */
@@ -105,11 +106,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Report a failed step (with errno); the callers return -1 and the row says "failed". */
+/*
+ * Report a failed step (with errno).  Returns NAN, what a workload returns when it failed (its
+ * cell then says "failed"): mem and bind may rightly measure less than 0.
+ */
 static double fail(const char *what)
 {
 	fprintf(stderr, "tcpalt-bench: %s: %s\n", what, strerror(errno));
-	return -1;
+	return NAN;
 }
 
 /* Run a shell command line (full paths: busybox sh has applets named ip and tc); 0 or -1. */
@@ -318,10 +322,14 @@ static void *send_loop(void *arg)
 	static char buf[1 << 16];
 	struct sender *sd = arg;
 
-	/* The send timeout makes a write blocked on a full window come back to see stop. */
+	/*
+	 * The send timeout makes a write blocked on a full window come back to see stop.  Once
+	 * stop is set, the receiver's RST fails a write: that is the end, not an error.
+	 */
 	while (!__atomic_load_n(&sd->stop, __ATOMIC_ACQUIRE)) {
 		if (write(sd->fd, buf, sizeof(buf)) < 0 && errno != EAGAIN && errno != EINTR) {
-			sd->err = errno;
+			if (!__atomic_load_n(&sd->stop, __ATOMIC_ACQUIRE))
+				sd->err = errno;
 			break;
 		}
 	}
@@ -341,10 +349,10 @@ static double bench_stream(int family, const struct where *w)
 
 	lfd = listener(family, w, &sin);
 	if (lfd < 0)
-		return -1;
+		return NAN;
 	if (pair(family, w, lfd, &sin, &c, &s)) {
 		close(lfd);
-		return -1;
+		return NAN;
 	}
 	close(lfd);
 	set_timeouts(c, 1);
@@ -390,10 +398,10 @@ static double bench_rr(int family, const struct where *w)
 
 	lfd = listener(family, w, &sin);
 	if (lfd < 0)
-		return -1;
+		return NAN;
 	if (pair(family, w, lfd, &sin, &c, &s)) {
 		close(lfd);
-		return -1;
+		return NAN;
 	}
 	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -409,7 +417,7 @@ static double bench_rr(int family, const struct where *w)
 	close(c);
 	close(s);
 	close(lfd);
-	return i < rr_count ? -1 : rr_count / t0;
+	return i < rr_count ? NAN : rr_count / t0;
 }
 
 static double bench_crr(int family, const struct where *w)
@@ -421,7 +429,7 @@ static double bench_crr(int family, const struct where *w)
 
 	lfd = listener(family, w, &sin);
 	if (lfd < 0)
-		return -1;
+		return NAN;
 	t0 = now();
 	for (i = 0; i < crr_count; i++) {
 		int ok;
@@ -438,7 +446,7 @@ static double bench_crr(int family, const struct where *w)
 	}
 	t0 = now() - t0;
 	close(lfd);
-	return i < crr_count ? -1 : crr_count / t0;
+	return i < crr_count ? NAN : crr_count / t0;
 }
 
 /* Bytes in use in every slab cache: sum of active objects times object size. */
@@ -483,7 +491,7 @@ static double bench_mem(int family, const struct where *w)
 		close(fds[i]);
 	free(fds);
 	if (after < 0 || before < 0)
-		return -1;
+		return NAN;
 	return (double)(after - before) / mem_conns;
 }
 
@@ -516,7 +524,7 @@ static double sock_bytes(int family, int do_bind)
 		close(fds[i]);
 	free(fds);
 	if (after < 0 || before < 0)
-		return -1;
+		return NAN;
 	return (double)(after - before) / mem_conns;
 }
 
@@ -527,8 +535,8 @@ static double bench_bind(int family, const struct where *w)
 
 	(void)w;
 	bound = sock_bytes(family, 1);
-	unbound = bound < 0 ? -1 : sock_bytes(family, 0);
-	return unbound < 0 ? -1 : bound - unbound;
+	unbound = isnan(bound) ? NAN : sock_bytes(family, 0);
+	return bound - unbound;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -563,8 +571,9 @@ static void cell(char *buf, size_t len, double *v, int n)
 }
 
 /*
- * One row: rounds of fn on the kernel TCP then tcpalt, alternating, then the table line.
- * Returns 0, or -1 when a run failed (the row then says which stack failed).
+ * One row: rounds of fn (which returns NAN when it fails) on the kernel TCP then tcpalt,
+ * alternating, then the table line.  Returns 0, or -1 when a run failed (the row then says
+ * which stack failed; that stack runs no more rounds).
  */
 static int row(const char *label, double (*fn)(int, const struct where *), const struct path *p,
 	       int alt)
@@ -583,9 +592,9 @@ static int row(const char *label, double (*fn)(int, const struct where *), const
 		kfail = tfail = 1;
 	} else {
 		for (r = 0; r < rounds && !(kfail && tfail); r++) {
-			if (!kfail && (k[r] = fn(AF_INET, &w)) < 0)
+			if (!kfail && isnan(k[r] = fn(AF_INET, &w)))
 				kfail = 1;
-			if (!tfail && (t[r] = fn(alt, &w)) < 0)
+			if (!tfail && isnan(t[r] = fn(alt, &w)))
 				tfail = 1;
 		}
 	}
@@ -654,7 +663,7 @@ static void usage(FILE *out)
 		"  --paths LIST      comma-separated, or all (default): stream runs on each path,\n"
 		"                    rr and crr on lo and veth, mem and bind on lo\n"
 		"  --workloads LIST  comma-separated from stream,rr,crr,mem,bind, or all (default)\n"
-		"  --rounds N        runs per stack of each row (default 3)\n"
+		"  --rounds N        runs per stack of each row (default 5)\n"
 		"  --secs S          length of each stream in seconds (default 5)\n"
 		"  --rr N            request/response transactions (default 5000)\n"
 		"  --crr N           connect/accept/close cycles (default 500)\n"

@@ -7,7 +7,7 @@
 
 paths=${PATHS:-all}
 workloads=${WORKLOADS:-all}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 secs=${SECS:-5}
 case $paths$workloads in *[!a-z0-9.,]*) echo "bench: PATHS and WORKLOADS are comma-separated names" >&2; exit 2 ;; esac
 case $rounds$secs in *[!0-9]*) echo "bench: ROUNDS and SECS are whole numbers" >&2; exit 2 ;; esac
@@ -15,11 +15,12 @@ case $rounds$secs in *[!0-9]*) echo "bench: ROUNDS and SECS are whole numbers" >
 args="tcpalt.benchpaths=$paths tcpalt.benchworkloads=$workloads tcpalt.benchrounds=$rounds tcpalt.benchsecs=$secs"
 
 # Guest time limit: boot, then per round a minute for the other workloads (they take about
-# 15 s), and per stream SECS plus set-up and handshakes (a lost SYN costs a second), with room
-# for a busy host.  The defaults give 13 minutes; a run takes about a third of that.
+# 15 s), and per stream SECS plus set-up and handshakes (a lost SYN costs a second; streams
+# take SECS + 0.3 s on an idle host), with room for a busy host.  The defaults give 18
+# minutes; a run takes 7.
 npaths=8
 [ "$paths" = all ] || npaths=$(echo "$paths" | tr ',' '\n' | grep -c .)
-limit=$((120 + rounds * 60 + 2 * rounds * npaths * (secs + 5)))
+limit=$((120 + rounds * 60 + 2 * rounds * npaths * (secs + 3)))
 
 log=$BUILD/logs/stock-bench.log
 mkdir -p "$BUILD/logs"
