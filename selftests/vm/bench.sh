@@ -11,7 +11,10 @@ rounds=${ROUNDS:-5}
 secs=${SECS:-5}
 case $paths$workloads in *[!a-z0-9.,]*) echo "bench: PATHS and WORKLOADS are comma-separated names" >&2; exit 2 ;; esac
 case $rounds$secs in *[!0-9]*) echo "bench: ROUNDS and SECS are whole numbers" >&2; exit 2 ;; esac
-[ "$rounds" -ge 1 ] && [ "$secs" -ge 1 ] || { echo "bench: ROUNDS and SECS are at least 1" >&2; exit 2; }
+if [ "$rounds" -lt 1 ] || [ "$secs" -lt 1 ]; then
+	echo "bench: ROUNDS and SECS are at least 1" >&2
+	exit 2
+fi
 args="tcpalt.benchpaths=$paths tcpalt.benchworkloads=$workloads tcpalt.benchrounds=$rounds tcpalt.benchsecs=$secs"
 
 # Guest time limit: boot, then per round a minute for the other workloads (they take about
