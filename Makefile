@@ -28,8 +28,11 @@ check:
 run:
 	@selftests/vm/run-main.sh
 
+# make bench [PATHS=lo,veth,rtt20,...] [WORKLOADS=stream,rr,crr,mem,bind] [ROUNDS=N] [SECS=S]:
+# a subset of the rows, fewer or more rounds, shorter or longer streams.
 bench:
-	@selftests/vm/bench.sh
+	@PATHS="$(PATHS)" WORKLOADS="$(WORKLOADS)" ROUNDS="$(ROUNDS)" SECS="$(SECS)" \
+		selftests/vm/bench.sh
 
 # make fuzz SECS=N [SEED=S]: the segment fuzzer alone for N s on the debug kernel;
 # ROUND=R [MASK=0110...] [REPEAT=N] replays what it reported.
@@ -71,7 +74,7 @@ help:
 	@echo "make deps       install the Debian packages tcpalt needs"
 	@echo "make run        boot a VM, load tcpalt, show /proc/tcpalt/connections"
 	@echo "make check      every test, both guest kernels; ends with 'N passed, N failed'"
-	@echo "make bench      benchmarks against the kernel TCP in the same guest"
+	@echo "make bench      benchmarks against the kernel TCP in the same guest (PATHS=, ROUNDS=)"
 	@echo "make fuzz SECS=N [SEED=S]  segment fuzzer for N s on the debug kernel (KASAN, lockdep)"
 	@echo "make style      checkpatch --strict on the module"
 	@echo "make kdoc       kernel-doc -Werror on the module"
