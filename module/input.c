@@ -445,6 +445,31 @@ static bool tcpalt_fin_acked(struct sock *sk)
 }
 
 /*
+ * RFC 5681 3.1, counting bytes acknowledged as Linux does (RFC 3465): slow start grows cwnd by
+ * what an ACK covers, up to ssthresh, so stretch ACKs (one per GRO or GSO super-segment) do
+ * not slow it; congestion avoidance adds one MSS per cwnd of bytes acknowledged
+ * (tcp_slow_start(), tcp_cong_avoid_ai()).  @flight: bytes in flight before this ACK.
+ */
+static void tcpalt_cong_avoid(struct tcpalt_sock *ts, u32 acked, u32 flight)
+{
+	/* Only a window in use grows (tcp_is_cwnd_limited()): not an application-limited one. */
+	if (ts->cwnd < ts->ssthresh ? 2 * flight <= ts->cwnd : flight + ts->mss < ts->cwnd)
+		return;
+	if (ts->cwnd < ts->ssthresh) {
+		u32 room = ts->ssthresh - ts->cwnd;
+
+		ts->cwnd += min(acked, room);
+		acked -= min(acked, room);
+	}
+	ts->cwnd_cnt += acked;
+	while (ts->cwnd_cnt >= ts->cwnd) {
+		ts->cwnd_cnt -= ts->cwnd;
+		ts->cwnd += ts->mss;
+	}
+	ts->cwnd = min_t(u32, ts->cwnd, 64U << 20);
+}
+
+/*
  * RFC 9293 3.10.7.4 fifth: the ACK field, in a synchronized state.  Returns false when the
  * segment must be dropped.
  */
@@ -482,19 +507,14 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 		ts->max_window = max(ts->max_window, ts->snd_wnd);
 	}
 	if (tcpalt_seq_after(ack, ts->snd_una)) {
-		u32 acked = ack - ts->snd_una;
+		u32 acked = ack - ts->snd_una, flight = tcpalt_in_flight(ts);
 
 		ts->snd_una = ack;
 		tcpalt_clean_rtx_queue(sk, ack);
 		ts->backoff = 0;
 		ts->retries = 0;
 		WRITE_ONCE(sk->sk_err_soft, 0);	/* progress: a past ICMP error is moot */
-		/* RFC 5681 3.1: slow start, then congestion avoidance. */
-		if (ts->cwnd < ts->ssthresh)
-			ts->cwnd += min_t(u32, acked, ts->mss);
-		else
-			ts->cwnd += max_t(u32, (u32)ts->mss * ts->mss / ts->cwnd, 1);
-		ts->cwnd = min_t(u32, ts->cwnd, 64U << 20);
+		tcpalt_cong_avoid(ts, acked, flight);
 		tcpalt_xmit_retrans(sk);
 		tcpalt_rearm_rtx(sk);
 	} else if (ts->rtx_kind == TCPALT_RTX_PROBE && ts->snd_wnd) {

@@ -152,6 +152,7 @@ struct tcpalt_port;
  * @wscale_ok: both SYNs carried the window scale option
  * @cwnd: congestion window (bytes), RFC 5681
  * @ssthresh: slow-start threshold (bytes)
+ * @cwnd_cnt: bytes acknowledged in congestion avoidance towards the next MSS of @cwnd
  * @rto: RFC 6298 estimator
  * @backoff: exponential backoff shift of the retransmit timer
  * @retries: consecutive timeouts without progress
@@ -235,6 +236,7 @@ struct tcpalt_sock {
 	u8 wscale_ok;
 	u32 cwnd;
 	u32 ssthresh;
+	u32 cwnd_cnt;
 	struct tcpalt_rto rto;
 	u8 backoff;
 	u8 retries;

@@ -192,6 +192,7 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 	/* RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS); cwnd = 1 segment. */
 	ts->ssthresh = max(tcpalt_in_flight(ts) / 2, 2U * ts->mss);
 	ts->cwnd = ts->mss;
+	ts->cwnd_cnt = 0;
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		tcpalt_retransmit_head(sk);
 	} else {
