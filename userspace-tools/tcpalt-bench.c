@@ -13,9 +13,10 @@
  * Paths: "lo" is the loopback of the namespace tcpalt-bench starts in.  Every other path is two
  * new network namespaces, the client's and the server's, joined by a veth pair (MTU 1500), with
  * netem on each end: half the round-trip time each way, and the loss and reordering applied in
- * both directions.  The veth ends have gso_max_segs 1, so every packet netem delays, drops or
- * reorders is one wire segment for both stacks (the kernel TCP would otherwise hand it GSO
- * packets of up to 45 segments and lose them together).
+ * both directions.  On the lossy paths the veth ends have gso_max_segs 1, so every packet netem
+ * drops or reorders is one wire segment for both stacks, as on a real link where the NIC cuts
+ * TSO packets before the wire (else a GSO packet of up to 45 segments would be lost whole); the
+ * lossless paths keep veth's default, so both stacks may hand it GSO super-segments.
  *
  * Needs root, /usr/sbin/ip and /usr/sbin/tc (iproute2's, not busybox's), veth and sch_netem.
  * Exit status: 0 when every workload ran, 1 when one failed, 2 on bad usage.
@@ -168,8 +169,8 @@ static int veth_setup(void)
 	if (unshare(CLONE_NEWNET) || (ns_client = open_ns()) < 0)
 		return fail("client namespace"), -1;
 	short_msl();
-	if (run(IP " link set lo up && " IP " link add va mtu 1500 gso_max_segs 1 type veth "
-		"peer name vb mtu 1500 gso_max_segs 1 netns /proc/%d/fd/%d && "
+	if (run(IP " link set lo up && " IP " link add va mtu 1500 type veth "
+		"peer name vb mtu 1500 netns /proc/%d/fd/%d && "
 		IP " addr add " CLIENT_ADDR "/24 dev va && " IP " link set va up",
 		(int)getpid(), ns_server) ||
 	    enter(ns_server) ||
@@ -196,6 +197,9 @@ static int set_netem(const char *opts)
 		return 0;
 	for (i = 0; i < 2 && !rc; i++) {
 		rc = enter(i ? ns_server : ns_client);
+		if (!rc)
+			rc = run(IP " link set dev %s gso_max_segs %d", dev[i],
+				 strstr(opts, "loss") ? 1 : 65535);
 		if (!rc && *opts)
 			rc = run(TC " qdisc replace dev %s root netem limit 100000 %s", dev[i], opts);
 		else if (!rc)
