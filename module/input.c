@@ -1110,10 +1110,17 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
  */
 static void tcpalt_check_space(struct sock *sk)
 {
-	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)) {
+		ts->queue_shrunk = 0;
 		return;
-	if (!tcp_under_memory_pressure(sk))
-		tcpalt_sndbuf_expand(sk);
+	}
+	if (ts->queue_shrunk) {
+		ts->queue_shrunk = 0;
+		if (!tcp_under_memory_pressure(sk))
+			tcpalt_sndbuf_expand(sk);
+	}
 	sk->sk_write_space(sk);
 }
 

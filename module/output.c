@@ -281,7 +281,8 @@ static struct sk_buff *tcpalt_new_data_skb(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct sk_buff *skb;
 
-	if (READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf))
+	/* The send buffer, and TCP_NOTSENT_LOWAT (tcpalt_stream_memory_free()). */
+	if (!sk_stream_memory_free(sk))
 		return NULL;
 	skb = alloc_skb_fclone(TCPALT_MAX_HEADER, sk->sk_allocation);
 	if (!skb)
@@ -1045,5 +1046,5 @@ void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
 	if (sample_ns)
 		tcpalt_rto_sample(&ts->rto, div_u64(ktime_get_ns() - sample_ns, NSEC_PER_USEC));
 	if (freed)
-		sk->sk_write_space(sk);
+		ts->queue_shrunk = 1;
 }

@@ -145,7 +145,10 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		sk->sk_write_space(sk);
 		break;
 	case TCP_WINDOW_CLAMP:
-		/* tcp_set_window_clamp(): 0 only while closed; at least half SOCK_MIN_RCVBUF. */
+		/*
+		 * tcp_set_window_clamp(): 0 only while closed; at least half SOCK_MIN_RCVBUF,
+		 * compared unsigned as there, so a negative value is a huge clamp (reads back -1).
+		 */
 		if (!val) {
 			if (sk->sk_state != TCP_CLOSE)
 				err = -EINVAL;
@@ -153,7 +156,7 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 				ts->window_clamp = 0;
 			break;
 		}
-		ts->window_clamp = max_t(int, val, SOCK_MIN_RCVBUF / 2);
+		ts->window_clamp = (u32)val < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : val;
 		break;
 	case TCP_MAXSEG:
 		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW)) {

@@ -183,6 +183,7 @@ struct tcpalt_port;
  * @rcvq_ns: when it began
  * @window_clamp: largest window we announce (TCP_WINDOW_CLAMP; 0 = none)
  * @notsent_lowat: TCP_NOTSENT_LOWAT (0 = net.ipv4.tcp_notsent_lowat)
+ * @queue_shrunk: an ACK freed part of the write queue (the send buffer may grow)
  * @in_loss: retransmitting after a timeout, from @rtx_next up to @rtx_high
  * @rtx_next: next sequence number to retransmit after a timeout
  * @rtx_high: SND.NXT when the timeout struck: the end of what is retransmitted
@@ -267,6 +268,7 @@ struct tcpalt_sock {
 	u64 rcvq_ns;
 	u32 window_clamp;
 	u32 notsent_lowat;
+	u8 queue_shrunk;
 	u8 in_loss;
 	u32 rtx_next;
 	u32 rtx_high;
