@@ -5,7 +5,7 @@
  * (SERVER_IP on vb).  A veth pair rather than lo so that segments are MSS-sized (1448 with
  * timestamps, 1460 without) as on a real network and a GSO stack has them cut by the device.
  *
- * - 64 MiB each way at the same time, checksummed byte-exact (8 MiB on the debug kernel);
+ * - 64 MiB each way at the same time, checksummed byte-exact (4 MiB on the debug kernel);
  * - sendfile() from a tmpfs file, splice() from a pipe into the socket and from the socket
  *   into a pipe, byte-exact;
  * - TCP_NOTSENT_LOWAT: writes stop and poll() withholds POLLOUT while unsent data is at the
@@ -18,7 +18,8 @@
  *
  * Every test runs for the four pairs of stacks: inet_inet (the kernel TCP at both ends, the
  * reference that must pass), tcpalt_tcpalt, tcpalt_inet (tcpalt client) and inet_tcpalt
- * (tcpalt server).
+ * (tcpalt server).  The socket-option tests (SO_RCVLOWAT, TCP_WINDOW_CLAMP) need no veth and
+ * run on a loopback pair in one namespace: a namespace costs seconds on the debug kernel.
  */
 #include <limits.h>
 #include <linux/sockios.h>
@@ -37,7 +38,7 @@
 #define SERVER_IP	"10.0.2.2"
 #define IP		"/usr/sbin/ip"	/* busybox sh would run its own applet for "ip" */
 #define XFER_MIB	64		/* each way, stock kernel */
-#define XFER_MIB_DEBUG	8		/* each way, debug (KASAN) kernel */
+#define XFER_MIB_DEBUG	4		/* each way, debug (KASAN) kernel */
 #define XFER_MS		240000		/* bound on one recv()/send() of a bulk transfer */
 #define LOWAT		(16 << 10)
 #define SET_BUF		(48 << 10)	/* SO_SNDBUF/SO_RCVBUF set: below net.core.[rw]mem_max */
@@ -341,21 +342,21 @@ static void close_abort(FIXTURE_DATA(bulk) *self)
 	self->c = self->s = -1;
 }
 
-/* Close both ends cleanly: FIN each way, each end reads EOF. */
-static void close_clean(struct __test_metadata *_metadata, FIXTURE_DATA(bulk) *self)
+/* Close both ends of c - s cleanly: FIN each way, each end reads EOF. */
+static void close_clean(struct __test_metadata *_metadata, int c, int s)
 {
 	char b;
 
-	EXPECT_EQ(0, shutdown(self->c, SHUT_WR));
-	EXPECT_EQ(0, recv(self->s, &b, 1, 0));
-	EXPECT_EQ(0, shutdown(self->s, SHUT_WR));
-	EXPECT_EQ(0, recv(self->c, &b, 1, 0));
+	EXPECT_EQ(0, shutdown(c, SHUT_WR));
+	EXPECT_EQ(0, recv(s, &b, 1, 0));
+	EXPECT_EQ(0, shutdown(s, SHUT_WR));
+	EXPECT_EQ(0, recv(c, &b, 1, 0));
 }
 
 /* ---- 1. bulk both ways ---- */
 
 /*
- * 64 MiB each way at the same time over the veth pair (8 MiB on the debug kernel), every byte
+ * 64 MiB each way at the same time over the veth pair (4 MiB on the debug kernel), every byte
  * checked against the sender's pseudorandom stream, then a clean close.
  */
 TEST_F_TIMEOUT(bulk, both_ways_checksummed, 900)
@@ -377,7 +378,7 @@ TEST_F_TIMEOUT(bulk, both_ways_checksummed, 900)
 	TH_LOG("%zu MiB each way in %lld ms", len >> 20, sl_now_ms() - t0);
 	EXPECT_STREAM(&x[1], &x[0]);
 	EXPECT_STREAM(&x[3], &x[2]);
-	close_clean(_metadata, self);
+	close_clean(_metadata, self->c, self->s);
 }
 
 /* ---- 2. sendfile() and splice() ---- */
@@ -494,7 +495,7 @@ static uint64_t file_hash(int fd, size_t len)
  */
 TEST_F_TIMEOUT(bulk, sendfile_and_splice, 300)
 {
-	size_t len = (size_t)(debug_kernel() ? 2 : 4) << 20;
+	size_t len = (size_t)(debug_kernel() ? 1 : 4) << 20;
 	struct spliced tx = { 0 }, rxs = { 0 };
 	struct sl_xfer rx;
 	pthread_t th, th2;
@@ -534,7 +535,7 @@ TEST_F_TIMEOUT(bulk, sendfile_and_splice, 300)
 	EXPECT_EQ(sl_stream_hash(103, len), file_hash(out, len)) TH_LOG("spliced bytes differ");
 	close(in);
 	close(out);
-	close_clean(_metadata, self);
+	close_clean(_metadata, self->c, self->s);
 }
 
 /* ---- 3. TCP_NOTSENT_LOWAT ---- */
@@ -673,10 +674,114 @@ TEST_F_TIMEOUT(bulk, notsent_lowat, 120)
 					  unsent(self->c));
 	EXPECT_EQ(0, unsent(self->c));
 	ASSERT_EQ(0, sl_set_nonblock(self->c, 0));
-	close_clean(_metadata, self);
+	close_clean(_metadata, self->c, self->s);
 }
 
-/* ---- 4. SO_RCVLOWAT ---- */
+/* ---- 4. SO_SNDBUF / SO_RCVBUF ---- */
+
+/* Send len bytes of stream seed from one end to the other, checked. */
+static void one_way(struct __test_metadata *_metadata, int from, int to, uint64_t seed,
+		    size_t len)
+{
+	struct sl_xfer tx, rx;
+	pthread_t th;
+
+	start(&th, &tx, from, 1, seed, len);
+	memset(&rx, 0, sizeof(rx));
+	rx.fd = to;
+	rx.seed = seed;
+	rx.len = len;
+	sl_xfer_run(&rx);
+	pthread_join(th, NULL);
+	EXPECT_STREAM(&rx, &tx);
+}
+
+/*
+ * Not set by the application: after 8 MiB client -> server (4 MiB on the debug kernel) the
+ * client's SO_SNDBUF (tcp_sndbuf_expand() follows cwnd) and the server's SO_RCVBUF (receive
+ * autotuning, tcp_rcv_space_adjust()) are at least twice what they were after connect().
+ */
+TEST_F_TIMEOUT(bulk, buffers_grow_when_not_set, 300)
+{
+	size_t len = (size_t)(debug_kernel() ? 4 : 8) << 20;
+	int snd0, rcv0, snd1, rcv1;
+
+	ASSERT_EQ(0, connect_pair(self, 0, XFER_MS));
+	snd0 = sl_getint(self->c, SOL_SOCKET, SO_SNDBUF);
+	rcv0 = sl_getint(self->s, SOL_SOCKET, SO_RCVBUF);
+	one_way(_metadata, self->c, self->s, 105, len);
+	snd1 = sl_getint(self->c, SOL_SOCKET, SO_SNDBUF);
+	rcv1 = sl_getint(self->s, SOL_SOCKET, SO_RCVBUF);
+	TH_LOG("client SO_SNDBUF %d -> %d, server SO_RCVBUF %d -> %d", snd0, snd1, rcv0, rcv1);
+	EXPECT_LT(0, snd0);
+	EXPECT_LT(0, rcv0);
+	EXPECT_LE(2 * snd0, snd1) TH_LOG("the sender's buffer did not grow");
+	EXPECT_LE(2 * rcv0, rcv1) TH_LOG("the receiver's buffer did not grow");
+	close_clean(_metadata, self->c, self->s);
+}
+
+/*
+ * Set by the application (48 KiB before connect() on the client, on the listener for the
+ * accepted socket): each buffer reads back as twice the value (sock_setsockopt(): the kernel
+ * doubles it for its bookkeeping) and stays there through 2 MiB each way (512 KiB on the
+ * debug kernel).
+ */
+TEST_F_TIMEOUT(bulk, buffers_fixed_when_set, 300)
+{
+	size_t len = debug_kernel() ? 512u << 10 : 2u << 20;
+	int i, opt, fd;
+
+	ASSERT_EQ(0, connect_pair(self, SET_BUF, XFER_MS));
+	for (i = 0; i < 4; i++) {
+		fd = i & 1 ? self->s : self->c;
+		opt = i & 2 ? SO_RCVBUF : SO_SNDBUF;
+		EXPECT_EQ(2 * SET_BUF, sl_getint(fd, SOL_SOCKET, opt))
+			TH_LOG("%s %s before", i & 1 ? "server" : "client",
+			       opt == SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
+	}
+	one_way(_metadata, self->c, self->s, 106, len);
+	one_way(_metadata, self->s, self->c, 107, len);
+	for (i = 0; i < 4; i++) {
+		fd = i & 1 ? self->s : self->c;
+		opt = i & 2 ? SO_RCVBUF : SO_SNDBUF;
+		EXPECT_EQ(2 * SET_BUF, sl_getint(fd, SOL_SOCKET, opt))
+			TH_LOG("%s %s after", i & 1 ? "server" : "client",
+			       opt == SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
+	}
+	close_clean(_metadata, self->c, self->s);
+}
+
+/* ---- 5. socket options, on a loopback pair in one namespace (no veth needed) ---- */
+
+FIXTURE(opts) {
+	int cfam, sfam;
+	struct sl_pair p;	/* client c, accepted s, listener l on 127.0.0.1 */
+};
+
+FIXTURE_VARIANT(opts) {
+	int calt, salt;
+};
+
+FIXTURE_VARIANT_ADD(opts, inet_inet) { .calt = 0, .salt = 0 };
+FIXTURE_VARIANT_ADD(opts, tcpalt_tcpalt) { .calt = 1, .salt = 1 };
+FIXTURE_VARIANT_ADD(opts, tcpalt_inet) { .calt = 1, .salt = 0 };
+FIXTURE_VARIANT_ADD(opts, inet_tcpalt) { .calt = 0, .salt = 1 };
+
+FIXTURE_SETUP(opts)
+{
+	self->p.c = self->p.s = self->p.l = -1;
+	self->cfam = variant->calt ? tcpalt_family() : AF_INET;
+	self->sfam = variant->salt ? tcpalt_family() : AF_INET;
+	ASSERT_EQ(0, sl_netns_lo_up());
+	if (variant->calt || variant->salt)
+		ASSERT_EQ(0, sl_write_file(TCPALT_SYSCTL_MSL_MS, "1000"));
+	ASSERT_EQ(0, sl_make_pair(self->cfam, self->sfam, PORT, &self->p));
+}
+
+FIXTURE_TEARDOWN(opts)
+{
+	sl_pair_close(&self->p);
+}
 
 /* 500 bytes at once, 600 more 300 ms later (a thread). */
 static void *send_in_two(void *arg)
@@ -724,7 +829,7 @@ static int rcvlowat_set_get(int fd, int val)
  * value read back is the kernel TCP's (0 reads back as 1; a huge value is capped at half of
  * tcp_rmem[2]).
  */
-TEST_F_TIMEOUT(bulk, rcvlowat, 60)
+TEST_F_TIMEOUT(opts, rcvlowat, 60)
 {
 	char buf[4096], data[600];
 	int ref, rev, q, i;
@@ -732,19 +837,18 @@ TEST_F_TIMEOUT(bulk, rcvlowat, 60)
 	pthread_t th;
 	void *res;
 
-	ASSERT_EQ(0, connect_pair(self, 0, 5000));
 	memset(data, 'a', sizeof(data));
-	ASSERT_EQ(1000, rcvlowat_set_get(self->s, 1000));
+	ASSERT_EQ(1000, rcvlowat_set_get(self->p.s, 1000));
 
-	ASSERT_EQ(500, send(self->c, data, 500, MSG_NOSIGNAL));
-	q = wait_inq(self->s, 500, 3000);
+	ASSERT_EQ(500, send(self->p.c, data, 500, MSG_NOSIGNAL));
+	q = wait_inq(self->p.s, 500, 3000);
 	ASSERT_EQ(500, q);
-	rev = sl_poll(self->s, POLLIN, 200);
+	rev = sl_poll(self->p.s, POLLIN, 200);
 	EXPECT_EQ(0, rev) TH_LOG("500 bytes readable with SO_RCVLOWAT 1000 (revents %#x)", rev);
-	ASSERT_EQ(600, send(self->c, data, 600, MSG_NOSIGNAL));
-	rev = sl_poll(self->s, POLLIN, 3000);
+	ASSERT_EQ(600, send(self->p.c, data, 600, MSG_NOSIGNAL));
+	rev = sl_poll(self->p.s, POLLIN, 3000);
 	EXPECT_TRUE(rev & POLLIN) TH_LOG("1100 bytes not readable (revents %#x)", rev);
-	ASSERT_EQ(1100, recv(self->s, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(1100, recv(self->p.s, buf, sizeof(buf), MSG_DONTWAIT));
 
 	/*
 	 * A blocking recv() with nothing queued sleeps through the first 500 bytes and returns
@@ -752,45 +856,43 @@ TEST_F_TIMEOUT(bulk, rcvlowat, 60)
 	 * recv() is called, Linux copies them and then sleeps until the timeout: tcp_data_ready()
 	 * wakes the reader only when the bytes not yet copied reach SO_RCVLOWAT.)
 	 */
-	sl_set_timeouts(self->s, 10000);
+	sl_set_timeouts(self->p.s, 10000);
 	t0 = sl_now_ms();
-	pthread_create(&th, NULL, send_in_two, &self->c);
-	EXPECT_EQ(1100, recv(self->s, buf, sizeof(buf), 0)) TH_LOG("recv: %s", strerror(errno));
+	pthread_create(&th, NULL, send_in_two, &self->p.c);
+	EXPECT_EQ(1100, recv(self->p.s, buf, sizeof(buf), 0)) TH_LOG("recv: %s", strerror(errno));
 	took = sl_now_ms() - t0;
 	pthread_join(th, &res);
 	EXPECT_EQ(NULL, res);
 	EXPECT_LE(300, took) TH_LOG("recv() returned after %lld ms, before SO_RCVLOWAT bytes",
 				    took);
 	EXPECT_GT(5000, took) TH_LOG("recv() returned only after %lld ms", took);
-	sl_set_timeouts(self->s, 5000);
+	sl_set_timeouts(self->p.s, 5000);
 
-	ASSERT_EQ(500, send(self->c, data, 500, MSG_NOSIGNAL));
-	ASSERT_EQ(500, wait_inq(self->s, 500, 3000));
-	EXPECT_EQ(0, sl_poll(self->s, POLLIN, 0));
-	ASSERT_EQ(1, rcvlowat_set_get(self->s, 1));
-	rev = sl_poll(self->s, POLLIN, 0);
+	ASSERT_EQ(500, send(self->p.c, data, 500, MSG_NOSIGNAL));
+	ASSERT_EQ(500, wait_inq(self->p.s, 500, 3000));
+	EXPECT_EQ(0, sl_poll(self->p.s, POLLIN, 0));
+	ASSERT_EQ(1, rcvlowat_set_get(self->p.s, 1));
+	rev = sl_poll(self->p.s, POLLIN, 0);
 	EXPECT_TRUE(rev & POLLIN) TH_LOG("SO_RCVLOWAT lowered to 1: 500 bytes not readable");
-	ASSERT_EQ(500, recv(self->s, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(500, recv(self->p.s, buf, sizeof(buf), MSG_DONTWAIT));
 
 	/* Values read back: as an AF_INET socket in the same kernel. */
 	ref = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, ref);
-	EXPECT_EQ(1, rcvlowat_set_get(self->s, 0));
-	EXPECT_EQ(rcvlowat_set_get(ref, INT_MAX), rcvlowat_set_get(self->s, INT_MAX));
-	EXPECT_GT(INT_MAX, rcvlowat_set_get(self->s, INT_MAX));
+	EXPECT_EQ(1, rcvlowat_set_get(self->p.s, 0));
+	EXPECT_EQ(rcvlowat_set_get(ref, INT_MAX), rcvlowat_set_get(self->p.s, INT_MAX));
+	EXPECT_GT(INT_MAX, rcvlowat_set_get(self->p.s, INT_MAX));
 	/* A negative value means INT_MAX (sock_setsockopt()). */
 	for (i = 0; i < 2; i++) {
-		int fd = i ? self->c : self->s;
+		int fd = i ? self->p.c : self->p.s;
 
 		EXPECT_EQ(rcvlowat_set_get(ref, -1), rcvlowat_set_get(fd, -1))
 			TH_LOG("%s", i ? "client" : "server");
 	}
 	close(ref);
-	ASSERT_EQ(1, rcvlowat_set_get(self->s, 1));
-	close_clean(_metadata, self);
+	ASSERT_EQ(1, rcvlowat_set_get(self->p.s, 1));
+	close_clean(_metadata, self->p.c, self->p.s);
 }
-
-/* ---- 5. TCP_WINDOW_CLAMP ---- */
 
 /* TCP_WINDOW_CLAMP val on fd, read back: the value, or -errno of the set. */
 static int clamp_set_get(int fd, int val)
@@ -806,7 +908,7 @@ static int clamp_set_get(int fd, int val)
  * raised to it, others read back as set.  Every result also equals an AF_INET socket's in the
  * same state (the floor depends on the kernel's sizeof(struct sk_buff)).
  */
-TEST_F_TIMEOUT(bulk, window_clamp_values, 60)
+TEST_F_TIMEOUT(opts, window_clamp_values, 60)
 {
 	/* The last one stays in force for the transfer at the end. */
 	static const int vals[] = { -1, 100, 1000, 5000, 20000, 1 << 20 };
@@ -815,7 +917,7 @@ TEST_F_TIMEOUT(bulk, window_clamp_values, 60)
 	socklen_t alen = sizeof(a);
 
 	/* A closed socket of the client's family, and the kernel TCP's reference. */
-	fresh = socket_in(self->ns_a, self->cfam);
+	fresh = socket(self->cfam, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, fresh);
 	ref = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, ref);
@@ -835,9 +937,7 @@ TEST_F_TIMEOUT(bulk, window_clamp_values, 60)
 	EXPECT_EQ(0, clamp_set_get(ref, 0));
 	close(fresh);
 
-	/* Connected: both ends of the pair, against a connected AF_INET pair in A's lo. */
-	ASSERT_EQ(0, connect_pair(self, 0, 5000));
-	ASSERT_EQ(0, enter(self->ns_a));
+	/* Connected: both ends of the pair, against a connected AF_INET pair. */
 	lref = sl_listener(AF_INET, 0, 1);
 	ASSERT_LE(0, lref);
 	ASSERT_EQ(0, getsockname(lref, (struct sockaddr *)&a, &alen));
@@ -845,7 +945,7 @@ TEST_F_TIMEOUT(bulk, window_clamp_values, 60)
 	ref_conn = sl_accept(lref, SL_STEP_MS);
 	ASSERT_LE(0, ref_conn);
 	for (j = 0; j < 2; j++) {
-		int fd = j ? self->s : self->c;
+		int fd = j ? self->p.s : self->p.c;
 
 		EXPECT_EQ(-EINVAL, clamp_set_get(fd, 0)) TH_LOG("%s", j ? "server" : "client");
 		for (i = 0; i < (int)(sizeof(vals) / sizeof(vals[0])); i++) {
@@ -862,94 +962,8 @@ TEST_F_TIMEOUT(bulk, window_clamp_values, 60)
 	close(ref);
 	close(lref);
 	/* Data still flows with the clamps in force. */
-	{
-		struct sl_xfer tx, rx;
-		pthread_t th;
-
-		start(&th, &tx, self->c, 1, 104, 1 << 20);
-		memset(&rx, 0, sizeof(rx));
-		rx.fd = self->s;
-		rx.seed = 104;
-		rx.len = 1 << 20;
-		sl_xfer_run(&rx);
-		pthread_join(th, NULL);
-		EXPECT_STREAM(&rx, &tx);
-	}
-	close_clean(_metadata, self);
-}
-
-/* ---- 6. SO_SNDBUF / SO_RCVBUF ---- */
-
-/* Send len bytes of stream seed from one end to the other, checked. */
-static void one_way(struct __test_metadata *_metadata, int from, int to, uint64_t seed,
-		    size_t len)
-{
-	struct sl_xfer tx, rx;
-	pthread_t th;
-
-	start(&th, &tx, from, 1, seed, len);
-	memset(&rx, 0, sizeof(rx));
-	rx.fd = to;
-	rx.seed = seed;
-	rx.len = len;
-	sl_xfer_run(&rx);
-	pthread_join(th, NULL);
-	EXPECT_STREAM(&rx, &tx);
-}
-
-/*
- * Not set by the application: after 8 MiB client -> server (4 MiB on the debug kernel) the
- * client's SO_SNDBUF (tcp_sndbuf_expand() follows cwnd) and the server's SO_RCVBUF (receive
- * autotuning, tcp_rcv_space_adjust()) are at least twice what they were after connect().
- */
-TEST_F_TIMEOUT(bulk, buffers_grow_when_not_set, 300)
-{
-	size_t len = (size_t)(debug_kernel() ? 4 : 8) << 20;
-	int snd0, rcv0, snd1, rcv1;
-
-	ASSERT_EQ(0, connect_pair(self, 0, XFER_MS));
-	snd0 = sl_getint(self->c, SOL_SOCKET, SO_SNDBUF);
-	rcv0 = sl_getint(self->s, SOL_SOCKET, SO_RCVBUF);
-	one_way(_metadata, self->c, self->s, 105, len);
-	snd1 = sl_getint(self->c, SOL_SOCKET, SO_SNDBUF);
-	rcv1 = sl_getint(self->s, SOL_SOCKET, SO_RCVBUF);
-	TH_LOG("client SO_SNDBUF %d -> %d, server SO_RCVBUF %d -> %d", snd0, snd1, rcv0, rcv1);
-	EXPECT_LT(0, snd0);
-	EXPECT_LT(0, rcv0);
-	EXPECT_LE(2 * snd0, snd1) TH_LOG("the sender's buffer did not grow");
-	EXPECT_LE(2 * rcv0, rcv1) TH_LOG("the receiver's buffer did not grow");
-	close_clean(_metadata, self);
-}
-
-/*
- * Set by the application (48 KiB before connect() on the client, on the listener for the
- * accepted socket): each buffer reads back as twice the value (sock_setsockopt(): the kernel
- * doubles it for its bookkeeping) and stays there through 2 MiB each way (1 MiB on the debug
- * kernel).
- */
-TEST_F_TIMEOUT(bulk, buffers_fixed_when_set, 300)
-{
-	size_t len = (size_t)(debug_kernel() ? 1 : 2) << 20;
-	int i, opt, fd;
-
-	ASSERT_EQ(0, connect_pair(self, SET_BUF, XFER_MS));
-	for (i = 0; i < 4; i++) {
-		fd = i & 1 ? self->s : self->c;
-		opt = i & 2 ? SO_RCVBUF : SO_SNDBUF;
-		EXPECT_EQ(2 * SET_BUF, sl_getint(fd, SOL_SOCKET, opt))
-			TH_LOG("%s %s before", i & 1 ? "server" : "client",
-			       opt == SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
-	}
-	one_way(_metadata, self->c, self->s, 106, len);
-	one_way(_metadata, self->s, self->c, 107, len);
-	for (i = 0; i < 4; i++) {
-		fd = i & 1 ? self->s : self->c;
-		opt = i & 2 ? SO_RCVBUF : SO_SNDBUF;
-		EXPECT_EQ(2 * SET_BUF, sl_getint(fd, SOL_SOCKET, opt))
-			TH_LOG("%s %s after", i & 1 ? "server" : "client",
-			       opt == SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
-	}
-	close_clean(_metadata, self);
+	one_way(_metadata, self->p.c, self->p.s, 104, 1 << 20);
+	close_clean(_metadata, self->p.c, self->p.s);
 }
 
 TEST_HARNESS_MAIN
