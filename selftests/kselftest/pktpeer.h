@@ -306,6 +306,56 @@ static inline int peer_xmit(struct pkt_peer *p, const struct pkt_out *o)
 }
 
 /*
+ * Like peer_xmit(), with the TCP options given as raw bytes (opt, optlen <= 40; padded with
+ * EOL to a multiple of 4) instead of o->mss.  0 or -errno.
+ */
+static inline int peer_xmit_opts(struct pkt_peer *p, const struct pkt_out *o, const uint8_t *opt,
+				 size_t optlen)
+{
+	uint8_t pkt[20 + 60 + PEER_MAX_PAYLOAD];
+	uint8_t *ip = pkt, *tcp = pkt + 20;
+	size_t padded = (optlen + 3) & ~(size_t)3, tcplen, total;
+
+	if (o->len > PEER_MAX_PAYLOAD || padded > 40)
+		return -EMSGSIZE;
+	tcplen = 20 + padded + o->len;
+	total = 20 + tcplen;
+	memset(tcp, 0, 20 + padded);
+	peer_ip_header(ip, total, ++p->ip_id, 0x4000 /* DF */, IPPROTO_TCP, &p->remote,
+		       &p->local);
+	peer_put16(tcp, p->port);
+	peer_put16(tcp + 2, p->kport);
+	peer_put32(tcp + 4, o->seq);
+	peer_put32(tcp + 8, (o->flags & TH_ACK) ? o->ack : 0);
+	tcp[12] = (uint8_t)((20 + padded) / 4) << 4;
+	tcp[13] = o->flags;
+	peer_put16(tcp + 14, o->win ? o->win : p->win);
+	memcpy(tcp + 20, opt, optlen);
+	if (o->len)
+		memcpy(tcp + 20 + padded, o->data, o->len);
+	peer_put16(tcp + 16, peer_tcp_csum(ip, tcp, tcplen));
+	if (write(p->tun, pkt, total) != (ssize_t)total)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Send the peer's SYN (flags TH_SYN, or TH_SYN | TH_ACK answering the kernel's SYN) with the
+ * options MSS p->mss and, when wscale >= 0, window scale wscale (RFC 7323 2.2); snd_nxt
+ * advances by one.  0 or -errno.
+ */
+static inline int peer_send_syn_wscale(struct pkt_peer *p, uint8_t flags, int wscale)
+{
+	uint8_t opt[8] = { 2, 4, p->mss >> 8, p->mss & 0xff, 1, 3, 3, (uint8_t)wscale };
+	struct pkt_out o = { .flags = flags, .seq = p->snd_nxt, .ack = p->rcv_nxt };
+	int err = peer_xmit_opts(p, &o, opt, wscale >= 0 ? 8 : 4);
+
+	if (!err)
+		p->snd_nxt++;
+	return err;
+}
+
+/*
  * Send an ICMP error (type, code; mtu for "fragmentation needed") from the peer's address
  * that quotes segment s, which the kernel sent: its IPv4 header and first 8 TCP bytes
  * (RFC 792).  0 or -errno.
