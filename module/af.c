@@ -554,7 +554,8 @@ static ssize_t tcpalt_sendpage(struct socket *sock, struct page *page, int offse
 
 /*
  * After the user read (tcp_cleanup_rbuf()): send the ACK still owed for more than a segment,
- * or announce a window that at least doubled (or, while small, opened by two segments).
+ * or for a small segment the read drained (unless TCP_QUICKACK was cleared), or announce a
+ * window that at least doubled (or, while small, opened by two segments).
  */
 static void tcpalt_cleanup_rbuf(struct sock *sk)
 {
@@ -563,7 +564,9 @@ static void tcpalt_cleanup_rbuf(struct sock *sk)
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
-	if (ts->ack_pending && ts->rcv_nxt - ts->rcv_wup > ts->rcv_mss) {
+	if (ts->ack_pending && (ts->rcv_nxt - ts->rcv_wup > ts->rcv_mss ||
+				(ts->ack_pushed && !ts->pingpong &&
+				 !atomic_read(&sk->sk_rmem_alloc)))) {
 		tcpalt_send_ack(sk);
 		return;
 	}

@@ -970,6 +970,8 @@ static void tcpalt_event_data_recv(struct sock *sk, struct sk_buff *skb, u32 len
 
 	if (seg >= ts->rcv_mss)
 		ts->rcv_mss = min_t(u32, seg, ts->adv_mss);
+	else
+		ts->ack_pushed = 1;	/* a small segment: ACK when the reader drains it */
 	if (ts->rcv_rtt_ns && !tcpalt_seq_before(ts->rcv_nxt, ts->rcv_rtt_seq)) {
 		u32 us = max_t(u64, div_u64(now - ts->rcv_rtt_ns, NSEC_PER_USEC), 1);
 
@@ -1009,10 +1011,18 @@ void tcpalt_rcv_space_adjust(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	u64 now = ktime_get_ns();
 	u32 copied, mss = max_t(u32, ts->adv_mss, 1);
+	u32 rtt_us = ts->rcv_rtt_us;
 	u64 rcvwin, grow, rcvmem;
 	int rcvbuf;
 
-	if (!ts->rcv_rtt_us || now - ts->rcvq_ns < (u64)ts->rcv_rtt_us * NSEC_PER_USEC)
+	/*
+	 * Without timestamps the window-based sample is an upper bound, far above the path's
+	 * RTT when the reader, not the window, sets the pace (loopback): the sender side's RTT
+	 * (the handshake's at least) bounds it, as Linux's timestamp samples would.
+	 */
+	if (ts->rto.srtt_us && (!rtt_us || ts->rto.srtt_us < rtt_us))
+		rtt_us = ts->rto.srtt_us;
+	if (!rtt_us || now - ts->rcvq_ns < (u64)rtt_us * NSEC_PER_USEC)
 		return;
 	copied = ts->copied_seq - ts->rcvq_seq;
 	if (copied > ts->rcvq_space) {

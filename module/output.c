@@ -133,6 +133,7 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	}
 	if (flags & TCPALT_ACK) {
 		ts->ack_pending = 0;
+		ts->ack_pushed = 0;
 		if (ts->quick)
 			ts->quick--;
 		tcpalt_timer_stop(sk, &ts->delack_timer);

@@ -171,6 +171,7 @@ struct tcpalt_port;
  * @nodelay: TCP_NODELAY
  * @cork: TCP_CORK
  * @quick: ACKs still to send at once (quick-ACK mode, as icsk_ack.quick)
+ * @ack_pushed: a segment smaller than @rcv_mss arrived since our last ACK
  * @pingpong: TCP_QUICKACK cleared: delayed ACKs even in quick-ACK mode
  * @rcv_mss: estimate of the peer's segment size, from what arrives (tcp_measure_rcv_mss)
  * @ato_ns: delayed-ACK timeout, estimated from data arrivals (icsk_ack.ato)
@@ -256,6 +257,7 @@ struct tcpalt_sock {
 	u8 nodelay;
 	u8 cork;
 	u8 quick;
+	u8 ack_pushed;
 	u8 pingpong;
 	u16 rcv_mss;
 	u32 ato_ns;
