@@ -126,12 +126,22 @@ static int sockopt_int(int fd, int level, int name)
 	return v;
 }
 
-/* A kernel IPv4 TCP socket: the only kind the shim converts. */
-static int is_inet_tcp(int fd)
+/*
+ * A kernel IPv4 TCP socket that has neither connected nor listened (state CLOSE): the only
+ * kind the shim converts.  The state check keeps a connect() repeated on a socket the shim
+ * left on the kernel TCP (to learn a non-blocking connect's outcome) from replacing it.
+ */
+static int is_fresh_inet_tcp(int fd)
 {
-	return sockopt_int(fd, SOL_SOCKET, SO_DOMAIN) == AF_INET &&
-	       sockopt_int(fd, SOL_SOCKET, SO_TYPE) == SOCK_STREAM &&
-	       sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL) == IPPROTO_TCP;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (sockopt_int(fd, SOL_SOCKET, SO_DOMAIN) != AF_INET ||
+	    sockopt_int(fd, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
+	    sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP)
+		return 0;
+	return !real_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) && len >= 1 &&
+	       ti.tcpi_state == TCP_CLOSE;
 }
 
 /* The options carried over to the tcpalt socket when they differ from a fresh socket's. */
@@ -277,7 +287,7 @@ SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	if (family > 0 && !only_listen && addr && len >= sizeof(*sin) &&
 	    addr->sa_family == AF_INET && run_port_matches(ranges, nranges, ntohs(sin->sin_port)) &&
-	    is_inet_tcp(fd) && convert(fd, "connect to", sin))
+	    is_fresh_inet_tcp(fd) && convert(fd, "connect to", sin))
 		return -1;
 	return real_connect(fd, addr, len);
 }
@@ -291,7 +301,7 @@ SHIM_EXPORT int listen(int fd, int backlog)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (family > 0 && !only_connect && is_inet_tcp(fd) &&
+	if (family > 0 && !only_connect && is_fresh_inet_tcp(fd) &&
 	    !getsockname(fd, (struct sockaddr *)&local, &len) &&
 	    (ntohs(local.sin_port) ? run_port_matches(ranges, nranges, ntohs(local.sin_port)) :
 	     !nranges) &&
