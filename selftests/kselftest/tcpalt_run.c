@@ -384,6 +384,39 @@ TEST(curl_tcpalt_to_socat_tcpalt)
 }
 
 /*
+ * A forking socat server (accept in the parent, the connection in a child that runs a shell)
+ * and one curl fetching three URLs over three connections, all through tcpalt-run.
+ */
+TEST(curl_three_to_forking_socat)
+{
+	char listen_arg[64], url[64], sys_arg[128], body[64], got[3][96];
+	pid_t srv, cli;
+	int i;
+
+	ASSERT_EQ(0, setup());
+	snprintf(body, sizeof(body), "%s", path("body"));
+	for (i = 0; i < 3; i++)
+		snprintf(got[i], sizeof(got[i]), "%s/got%d", dir, i);
+	ASSERT_EQ(0, make_file(body, 100 * 1000));
+	ASSERT_EQ(0, write_httpd(path("httpd.sh"), body));
+	snprintf(listen_arg, sizeof(listen_arg), "TCP-LISTEN:%d,reuseaddr,fork", PORT);
+	snprintf(sys_arg, sizeof(sys_arg), "SYSTEM:sh %s", path("httpd.sh"));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/body", PORT);
+
+	srv = start(RUN(launcher(), "socat", listen_arg, sys_arg), NULL, path("srv.err"), NULL);
+	ASSERT_EQ(0, wait_listener(1, PORT));
+	cli = start(RUN(launcher(), "curl", "-sS", "-H", "Connection: close", "-o", got[0], url,
+			"-o", got[1], url, "-o", got[2], url), NULL, path("cli.err"), NULL);
+	EXPECT_EQ(0, finish(cli, WAIT_MS));
+	kill(srv, SIGTERM);
+	finish(srv, WAIT_MS);
+	for (i = 0; i < 3; i++)
+		EXPECT_TRUE(same_file(body, got[i]));
+	EXPECT_EQ(3, sl_tcpalt_stat("ActiveOpens"));
+	EXPECT_EQ(3, sl_tcpalt_stat("PassiveOpens"));
+}
+
+/*
  * Run this program as a probe (MODE PORT) under tcpalt-run with opts (NULL-terminated),
  * stdout into out; returns the launcher's exit status.
  */
