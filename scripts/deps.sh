@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential make gcc rsync cpio gzip xz-utils kmod iproute2 nftables busybox-static
       qemu-system-x86 linux-image-cloud-amd64 linux-headers-cloud-amd64 linux-source-6.1
-      bc bison flex libelf-dev libssl-dev dwarves perl python3)
+      bc bison flex libelf-dev libssl-dev dwarves perl python3
+      socat curl)	# socat, curl: real programs tcpalt_run runs through tcpalt-run
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

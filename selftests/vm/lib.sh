@@ -56,16 +56,39 @@ build_module() {
 	fi
 }
 
-# copy_binary ROOT PATH: put a dynamically linked program and its libraries into ROOT.
-copy_binary() {
-	local root=$1 bin=$2 lib
-	mkdir -p "$root$(dirname "$bin")"
-	cp -L "$bin" "$root$bin"
-	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+# add_libs ROOT FILE: put the shared libraries a dynamically linked FILE needs (every path
+# ldd lists, the dynamic loader included) into ROOT at their host paths; nothing for a static
+# FILE.
+add_libs() {
+	local root=$1 file=$2 lib
+	for lib in $(ldd "$file" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
 }
+
+# add_dynamic_binary ROOT PATH: put a host program (found in PATH when PATH has no slash)
+# and its libraries into ROOT, at its host path.
+add_dynamic_binary() {
+	local root=$1 bin=$2
+	case $bin in
+	*/*) ;;
+	*) bin=$(command -v "$bin") || { echo "$2: not installed (make deps)" >&2; return 1; } ;;
+	esac
+	mkdir -p "$root$(dirname "$bin")"
+	cp -L "$bin" "$root$bin"
+	add_libs "$root" "$bin"
+}
+
+# copy_binary ROOT PATH: put a dynamically linked program and its libraries into ROOT.
+copy_binary() {
+	add_dynamic_binary "$@"
+}
+
+# Unmodified Debian programs tcpalt_run runs through tcpalt-run (scripts/deps.sh installs
+# them).
+GUEST_PROGRAMS=(socat curl)
 
 # stock_module_order NAMES...: .ko paths of the named stock-kernel modules and their
 # dependencies, dependencies first.
@@ -92,7 +115,7 @@ stock_module_order() {
 # make_initramfs FLAVOR OUT: pack busybox, iproute2, the module, the kernel modules the tests
 # need (stock kernel only: the debug kernel has them built in) and the test programs.
 make_initramfs() {
-	local flavor=$1 out=$2 root ko i=0
+	local flavor=$1 out=$2 root ko bin i=0
 	root=$BUILD/$flavor/initramfs
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,lib/modules/extra,tests/bin,var/run/netns}
@@ -126,6 +149,13 @@ make_initramfs() {
 	fi
 	mkdir -p "$root/usr/bin"
 	cp "$BUILD"/tools/* "$root/usr/bin/" 2>/dev/null || true
+	for bin in "${GUEST_PROGRAMS[@]}"; do
+		add_dynamic_binary "$root" "$bin"
+	done
+	# Test programs and tools built dynamically (tcpalt_run, the tcpalt-run shim).
+	for bin in "$root"/tests/bin/* "$root"/usr/bin/*; do
+		add_libs "$root" "$bin"
+	done
 	cp "$VM"/guest/* "$root/tests/"
 	mv "$root/tests/init" "$root/init"
 	chmod +x "$root/init" "$root"/tests/*.sh

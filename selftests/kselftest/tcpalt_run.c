@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpalt-run: unmodified Debian programs (socat, curl) run through the LD_PRELOAD launcher
+ * against each other and against the same programs on the kernel TCP, with the data checked
+ * and /proc/tcpalt/stats proving which ends were tcpalt's; then the shim's own promises, from
+ * this program re-executed as a probe under tcpalt-run (so it is linked dynamically, unlike
+ * the other test programs): SO_DOMAIN/SO_PROTOCOL answers, fd flags and options carried over,
+ * --ports, --listen-only/--connect-only, UDP/AF_UNIX/AF_INET6 untouched, exec inheritance, and
+ * the module-not-loaded message.  Each test runs in its own network namespace, so every
+ * counter starts at 0.
+ *
+ * TCPALT_RUN_BIN (default tcpalt-run from PATH) picks the launcher.
+ */
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#include "kselftest_harness.h"
+#include "tcpalt_sock_lib.h"
+
+#define PROBE_ENV	"TCPALT_RUN_TEST_PROBE"
+#define WAIT_MS		15000
+#define FILE_BYTES	(1 << 20)
+
+static const char *launcher(void)
+{
+	const char *s = getenv("TCPALT_RUN_BIN");
+
+	return s && *s ? s : "tcpalt-run";
+}
+
+/* ---- the probe: runs under tcpalt-run, prints "key=value" lines ---- */
+
+/* SO_DOMAIN as the kernel answers it, past the shim's getsockopt(). */
+static int raw_domain(int fd)
+{
+	socklen_t len = sizeof(int);
+	int v;
+
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &v, &len))
+		return -1;
+	return v;
+}
+
+/*
+ * pair PORT: a listener (SOCK_NONBLOCK|SOCK_CLOEXEC, SO_REUSEADDR, SO_RCVBUF, TCP_NODELAY set
+ * before bind) and a non-blocking client that connects to it, accept4(), one byte each way.
+ */
+static int probe_pair(unsigned short port)
+{
+	struct sockaddr_in a = sl_loopback(port), name;
+	socklen_t len = sizeof(name);
+	int lfd, cfd, afd, rcvbuf, one = 1;
+	char c = 'x';
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) ||
+	    sl_setint(lfd, SOL_SOCKET, SO_RCVBUF, 96 * 1024))
+		return 1;
+	rcvbuf = sl_getint(lfd, SOL_SOCKET, SO_RCVBUF);
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 8))
+		return 2;
+	printf("listen_raw=%d\n", raw_domain(lfd));
+	printf("listen_so_domain=%d\n", sl_getint(lfd, SOL_SOCKET, SO_DOMAIN));
+	printf("listen_so_protocol=%d\n", sl_getint(lfd, SOL_SOCKET, SO_PROTOCOL));
+	printf("listen_so_type=%d\n", sl_getint(lfd, SOL_SOCKET, SO_TYPE));
+	printf("listen_nonblock=%d\n", !!(fcntl(lfd, F_GETFL) & O_NONBLOCK));
+	printf("listen_cloexec=%d\n", !!(fcntl(lfd, F_GETFD) & FD_CLOEXEC));
+	printf("listen_reuseaddr=%d\n", sl_getint(lfd, SOL_SOCKET, SO_REUSEADDR));
+	printf("listen_nodelay=%d\n", sl_getint(lfd, IPPROTO_TCP, TCP_NODELAY));
+	printf("listen_rcvbuf_kept=%d\n", sl_getint(lfd, SOL_SOCKET, SO_RCVBUF) == rcvbuf);
+	if (getsockname(lfd, (struct sockaddr *)&name, &len))
+		return 3;
+	printf("listen_name=%d %s:%u\n", name.sin_family, inet_ntoa(name.sin_addr),
+	       ntohs(name.sin_port));
+
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (cfd < 0)
+		return 4;
+	if (connect(cfd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)
+		return 5;
+	if (sl_poll(cfd, POLLOUT, SL_STEP_MS) <= 0 || sl_getint(cfd, SOL_SOCKET, SO_ERROR))
+		return 6;
+	printf("client_raw=%d\n", raw_domain(cfd));
+	printf("client_nonblock=%d\n", !!(fcntl(cfd, F_GETFL) & O_NONBLOCK));
+	printf("client_cloexec=%d\n", !!(fcntl(cfd, F_GETFD) & FD_CLOEXEC));
+	if (sl_poll(lfd, POLLIN, SL_STEP_MS) <= 0)
+		return 7;
+	afd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (afd < 0)
+		return 8;
+	printf("accepted_raw=%d\n", raw_domain(afd));
+	printf("accepted_so_domain=%d\n", sl_getint(afd, SOL_SOCKET, SO_DOMAIN));
+	len = sizeof(name);
+	if (getpeername(afd, (struct sockaddr *)&name, &len))
+		return 9;
+	printf("accepted_peer_family=%d\n", name.sin_family);
+	if (send(cfd, &c, 1, 0) != 1 || sl_poll(afd, POLLIN, SL_STEP_MS) <= 0 ||
+	    recv(afd, &c, 1, 0) != 1 || send(afd, &c, 1, 0) != 1 ||
+	    sl_poll(cfd, POLLIN, SL_STEP_MS) <= 0 || recv(cfd, &c, 1, 0) != 1 || c != 'x')
+		return 10;
+	printf("data=ok\n");
+	close(afd);
+	close(cfd);
+	close(lfd);
+	return 0;
+}
+
+/* others PORT: UDP, AF_UNIX and AF_INET6 stream sockets, which the shim must not touch. */
+static int probe_others(unsigned short port)
+{
+	struct sockaddr_in a = sl_loopback(port);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int u, s, sv[2];
+
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (u < 0 || connect(u, (struct sockaddr *)&a, sizeof(a)))
+		return 1;
+	printf("udp_raw=%d\n", raw_domain(u));
+	close(u);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return 2;
+	printf("unix_raw=%d\n", raw_domain(sv[0]));
+	close(sv[0]);
+	close(sv[1]);
+	s = socket(AF_INET6, SOCK_STREAM, 0);
+	if (s >= 0 && !bind(s, (struct sockaddr *)&a6, sizeof(a6)) && !listen(s, 1))
+		printf("inet6_raw=%d\n", raw_domain(s));
+	else
+		printf("inet6_raw=none\n");	/* no IPv6 in this kernel: nothing to check */
+	if (s >= 0)
+		close(s);
+	return 0;
+}
+
+static int probe(int argc, char **argv)
+{
+	unsigned short port;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 3)
+		return 100;
+	port = atoi(argv[2]);
+	if (!strcmp(argv[1], "pair"))
+		return probe_pair(port);
+	if (!strcmp(argv[1], "others"))
+		return probe_others(port);
+	return 100;
+}
+
+/* ---- running programs ---- */
+
+/* Start argv with stdout and stderr into files (NULL: /dev/null) and env extra set. */
+static pid_t start(const char *const argv[], const char *out, const char *err, const char *env)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid)
+		return pid;
+	fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	dup2(fd, STDOUT_FILENO);
+	fd = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	dup2(fd, STDERR_FILENO);
+	fd = open("/dev/null", O_RDONLY);
+	dup2(fd, STDIN_FILENO);
+	if (env)
+		putenv((char *)env);
+	execvp(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
+/* Exit status of pid, or -1 (after killing it) if it does not end within ms. */
+static int finish(pid_t pid, int ms)
+{
+	long long end = sl_now_ms() + ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (r < 0)
+			return -1;
+		if (sl_now_ms() >= end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return -1;
+		}
+		sl_sleep_ms(10);
+	}
+}
+
+/* Poll a listener's row (tcpalt or kernel TCP) on 0.0.0.0:port; 0 when there. */
+static int wait_listener(int tcpalt, unsigned short port)
+{
+	struct sockaddr_in l = sl_addr("0.0.0.0", port), any = sl_addr("0.0.0.0", 0);
+
+	return sl_wait_state(tcpalt, &l, &any, "LISTEN", WAIT_MS, NULL);
+}
+
+/* A pseudorandom file of len bytes. */
+static int make_file(const char *path, size_t len)
+{
+	static uint8_t buf[FILE_BYTES];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t n;
+
+	if (fd < 0 || len > sizeof(buf))
+		return -1;
+	sl_fill(buf, len, 0x7c9a1u, 0);
+	n = write(fd, buf, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* 1 if the two files have the same bytes. */
+static int same_file(const char *p, const char *q)
+{
+	static char a[FILE_BYTES + 1], b[FILE_BYTES + 1];
+	int fa, fb, na, nb, same = 0;
+
+	fa = open(p, O_RDONLY);
+	fb = open(q, O_RDONLY);
+	if (fa >= 0 && fb >= 0) {
+		na = read(fa, a, sizeof(a));
+		nb = read(fb, b, sizeof(b));
+		same = na >= 0 && na == nb && !memcmp(a, b, na);
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+static int file_has(const char *path, const char *needle)
+{
+	static char buf[1 << 16];
+
+	return tcpalt_read_file(path, buf, sizeof(buf)) >= 0 && strstr(buf, needle);
+}
+
+/* The value of "key=" in a probe's output file, "" if absent. */
+static const char *probe_value(const char *path, const char *key, char *val, size_t size)
+{
+	char line[256];
+	size_t kl = strlen(key);
+	FILE *f = fopen(path, "r");
+
+	snprintf(val, size, "%s", "");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, kl) && line[kl] == '=') {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(val, size, "%s", line + kl + 1);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return val;
+}
+
+/* Work files go to a private directory per test (the harness forks a process per test). */
+static char dir[64];
+
+static const char *path(const char *name)
+{
+	static char bufs[8][128];
+	static int i;
+	char *p = bufs[i++ % 8];
+
+	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static int setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/tcpalt_run.%d", (int)getpid());
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -1;
+	return sl_netns_lo_up();
+}
+
+/*
+ * An HTTP/1.0 server made of socat: each connection runs a shell that reads the request up
+ * to its empty line, then answers with body (Content-Length, then the bytes).
+ */
+static int write_httpd(const char *script, const char *body)
+{
+	FILE *f = fopen(script, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "while read -r l; do [ \"${l%%$(printf '\\r')}\" ] || break; done\n"
+		"printf 'HTTP/1.0 200 OK\\r\\nContent-Length: %%s\\r\\n\\r\\n' "
+		"$(wc -c <%s)\ncat %s\n", body, body);
+	return fclose(f);
+}
+
+#define RUN(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define PORT		5100
+
+/* socat to socat, both through tcpalt-run: 1 MiB file, both ends tcpalt (stats). */
+TEST(socat_both_tcpalt)
+{
+	char port[16], listen_arg[64], conn_arg[64], in[64], out[64], out_arg[96], in_arg[96];
+	pid_t srv, cli;
+
+	ASSERT_EQ(0, setup());
+	snprintf(in, sizeof(in), "%s", path("in"));
+	snprintf(out, sizeof(out), "%s", path("out"));
+	ASSERT_EQ(0, make_file(in, FILE_BYTES));
+	snprintf(port, sizeof(port), "%d", PORT);
+	snprintf(listen_arg, sizeof(listen_arg), "TCP-LISTEN:%d,reuseaddr", PORT);
+	snprintf(conn_arg, sizeof(conn_arg), "TCP:127.0.0.1:%d", PORT);
+	snprintf(out_arg, sizeof(out_arg), "OPEN:%s,creat,trunc", out);
+	snprintf(in_arg, sizeof(in_arg), "FILE:%s", in);
+
+	srv = start(RUN(launcher(), "--verbose", "socat", "-u", listen_arg, out_arg), NULL,
+		    path("srv.err"), NULL);
+	ASSERT_EQ(0, wait_listener(1, PORT));
+	cli = start(RUN(launcher(), "--verbose", "socat", "-u", in_arg, conn_arg), NULL,
+		    path("cli.err"), NULL);
+	EXPECT_EQ(0, finish(cli, WAIT_MS));
+	EXPECT_EQ(0, finish(srv, WAIT_MS));
+	EXPECT_TRUE(same_file(in, out));
+	EXPECT_EQ(1, sl_tcpalt_stat("ActiveOpens"));
+	EXPECT_EQ(1, sl_tcpalt_stat("PassiveOpens"));
+	EXPECT_TRUE(file_has(path("srv.err"), "-> tcpalt"));
+	EXPECT_TRUE(file_has(path("cli.err"), "-> tcpalt"));
+}
+
+/*
+ * curl through tcpalt-run against a socat HTTP server on the kernel TCP (tcpalt client,
+ * kernel server), then plain curl against the server through tcpalt-run (and back).
+ */
+static void http_pair(struct __test_metadata *_metadata, int tcpalt_server, int tcpalt_client)
+{
+	char listen_arg[64], url[64], sys_arg[128], body[64], got[64];
+	const char *const plain_srv[] = { "socat", listen_arg, sys_arg, NULL };
+	const char *const run_srv[] = { launcher(), "socat", listen_arg, sys_arg, NULL };
+	const char *const plain_cli[] = { "curl", "-sS", "-o", got, url, NULL };
+	const char *const run_cli[] = { launcher(), "curl", "-sS", "-o", got, url, NULL };
+	pid_t srv, cli;
+
+	ASSERT_EQ(0, setup());
+	snprintf(body, sizeof(body), "%s", path("body"));
+	snprintf(got, sizeof(got), "%s", path("got"));
+	ASSERT_EQ(0, make_file(body, 200 * 1000));
+	ASSERT_EQ(0, write_httpd(path("httpd.sh"), body));
+	snprintf(listen_arg, sizeof(listen_arg), "TCP-LISTEN:%d,reuseaddr", PORT);
+	snprintf(sys_arg, sizeof(sys_arg), "SYSTEM:sh %s", path("httpd.sh"));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/body", PORT);
+
+	srv = start(tcpalt_server ? run_srv : plain_srv, NULL, path("srv.err"), NULL);
+	ASSERT_EQ(0, wait_listener(tcpalt_server, PORT));
+	cli = start(tcpalt_client ? run_cli : plain_cli, NULL, path("cli.err"), NULL);
+	EXPECT_EQ(0, finish(cli, WAIT_MS));
+	EXPECT_EQ(0, finish(srv, WAIT_MS));
+	EXPECT_TRUE(same_file(body, got));
+	EXPECT_EQ(tcpalt_client, sl_tcpalt_stat("ActiveOpens"));
+	EXPECT_EQ(tcpalt_server, sl_tcpalt_stat("PassiveOpens"));
+}
+
+TEST(curl_tcpalt_to_socat_kernel)
+{
+	http_pair(_metadata, 0, 1);
+}
+
+TEST(curl_kernel_to_socat_tcpalt)
+{
+	http_pair(_metadata, 1, 0);
+}
+
+TEST(curl_tcpalt_to_socat_tcpalt)
+{
+	http_pair(_metadata, 1, 1);
+}
+
+/*
+ * A forking socat server (accept in the parent, the connection in a child that runs a shell)
+ * and one curl fetching three URLs over three connections, all through tcpalt-run.
+ */
+TEST(curl_three_to_forking_socat)
+{
+	char listen_arg[64], url[64], sys_arg[128], body[64], got[3][96];
+	pid_t srv, cli;
+	int i;
+
+	ASSERT_EQ(0, setup());
+	snprintf(body, sizeof(body), "%s", path("body"));
+	for (i = 0; i < 3; i++)
+		snprintf(got[i], sizeof(got[i]), "%s/got%d", dir, i);
+	ASSERT_EQ(0, make_file(body, 100 * 1000));
+	ASSERT_EQ(0, write_httpd(path("httpd.sh"), body));
+	snprintf(listen_arg, sizeof(listen_arg), "TCP-LISTEN:%d,reuseaddr,fork", PORT);
+	snprintf(sys_arg, sizeof(sys_arg), "SYSTEM:sh %s", path("httpd.sh"));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/body", PORT);
+
+	srv = start(RUN(launcher(), "socat", listen_arg, sys_arg), NULL, path("srv.err"), NULL);
+	ASSERT_EQ(0, wait_listener(1, PORT));
+	cli = start(RUN(launcher(), "curl", "-sS", "-H", "Connection: close", "-o", got[0], url,
+			"-o", got[1], url, "-o", got[2], url), NULL, path("cli.err"), NULL);
+	EXPECT_EQ(0, finish(cli, WAIT_MS));
+	kill(srv, SIGTERM);
+	finish(srv, WAIT_MS);
+	for (i = 0; i < 3; i++)
+		EXPECT_TRUE(same_file(body, got[i]));
+	EXPECT_EQ(3, sl_tcpalt_stat("ActiveOpens"));
+	EXPECT_EQ(3, sl_tcpalt_stat("PassiveOpens"));
+}
+
+/*
+ * Run this program as a probe (MODE PORT) under tcpalt-run with opts (NULL-terminated),
+ * stdout into out; returns the launcher's exit status.
+ */
+static int run_probe(const char *out, const char *err, const char *mode, int port,
+		     const char *env, const char *opt1, const char *opt2)
+{
+	char self[256], p[16];
+	const char *argv[8];
+	ssize_t n;
+	int i = 0;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(p, sizeof(p), "%d", port);
+	argv[i++] = launcher();
+	if (opt1)
+		argv[i++] = opt1;
+	if (opt2)
+		argv[i++] = opt2;
+	argv[i++] = self;
+	argv[i++] = mode;
+	argv[i++] = p;
+	argv[i] = NULL;
+	return finish(start(argv, out, err, env ? env : PROBE_ENV "=1"),
+		      WAIT_MS);
+}
+
+#define PV(key)	probe_value(out, key, val, sizeof(val))
+
+/* Through the shim a tcpalt socket looks like IPv4 TCP and keeps what was set before. */
+TEST(shim_socket_looks_inet)
+{
+	char out[64], val[64], fam[16];
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
+	ASSERT_EQ(0, run_probe(out, path("probe.err"), "pair", PORT, NULL, NULL, NULL));
+	EXPECT_STREQ(fam, PV("listen_raw"));
+	EXPECT_STREQ("2", PV("listen_so_domain"));	/* AF_INET */
+	EXPECT_STREQ("6", PV("listen_so_protocol"));	/* IPPROTO_TCP */
+	EXPECT_STREQ("1", PV("listen_so_type"));	/* SOCK_STREAM */
+	EXPECT_STREQ("1", PV("listen_nonblock"));
+	EXPECT_STREQ("1", PV("listen_cloexec"));
+	EXPECT_STREQ("1", PV("listen_reuseaddr"));
+	EXPECT_STREQ("1", PV("listen_nodelay"));
+	EXPECT_STREQ("1", PV("listen_rcvbuf_kept"));
+	EXPECT_STREQ("2 127.0.0.1:5100", PV("listen_name"));
+	EXPECT_STREQ(fam, PV("client_raw"));
+	EXPECT_STREQ("1", PV("client_nonblock"));
+	EXPECT_STREQ("0", PV("client_cloexec"));
+	EXPECT_STREQ(fam, PV("accepted_raw"));
+	EXPECT_STREQ("2", PV("accepted_so_domain"));
+	EXPECT_STREQ("2", PV("accepted_peer_family"));
+	EXPECT_STREQ("ok", PV("data"));
+}
+
+/* --ports: only a listen or connect port in the list converts. */
+TEST(shim_ports_limit)
+{
+	char out[64], val[64], fam[16];
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
+	ASSERT_EQ(0, run_probe(out, NULL, "pair", PORT, NULL, "--ports=80,6000-6010", NULL));
+	EXPECT_STREQ("2", PV("listen_raw"));
+	EXPECT_STREQ("2", PV("client_raw"));
+	EXPECT_STREQ("ok", PV("data"));
+	ASSERT_EQ(0, run_probe(out, NULL, "pair", 6005, NULL, "--ports=80,6000-6010", NULL));
+	EXPECT_STREQ(fam, PV("listen_raw"));
+	EXPECT_STREQ(fam, PV("client_raw"));
+	EXPECT_STREQ("ok", PV("data"));
+	EXPECT_EQ(2, run_probe(out, NULL, "pair", PORT, NULL, "--ports=80,x", NULL));
+}
+
+/* --listen-only and --connect-only: a tcpalt listener for a kernel client, and back. */
+TEST(shim_listen_or_connect_only)
+{
+	char out[64], val[64], fam[16];
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
+	ASSERT_EQ(0, run_probe(out, NULL, "pair", PORT, NULL, "--listen-only", NULL));
+	EXPECT_STREQ(fam, PV("listen_raw"));
+	EXPECT_STREQ("2", PV("client_raw"));
+	EXPECT_STREQ(fam, PV("accepted_raw"));
+	EXPECT_STREQ("ok", PV("data"));
+	ASSERT_EQ(0, run_probe(out, NULL, "pair", PORT + 1, NULL, "--connect-only", NULL));
+	EXPECT_STREQ("2", PV("listen_raw"));
+	EXPECT_STREQ(fam, PV("client_raw"));
+	EXPECT_STREQ("2", PV("accepted_raw"));
+	EXPECT_STREQ("ok", PV("data"));
+}
+
+/* UDP, AF_UNIX and AF_INET6 pass through untouched. */
+TEST(shim_others_untouched)
+{
+	char out[64], val[64];
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	ASSERT_EQ(0, run_probe(out, NULL, "others", PORT, NULL, NULL, NULL));
+	EXPECT_STREQ("2", PV("udp_raw"));
+	EXPECT_STREQ("1", PV("unix_raw"));
+	PV("inet6_raw");
+	if (strcmp(val, "none"))
+		EXPECT_STREQ("10", val);
+	EXPECT_EQ(0, sl_tcpalt_stat("ActiveOpens"));
+}
+
+/* The options reach a grandchild through a shell's exec (busybox sh, static: env only). */
+TEST(shim_inherited_across_exec)
+{
+	char out[64], val[64], fam[16], cmd[512], self[256];
+	ssize_t n;
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ASSERT_LT(0, n);
+	self[n] = '\0';
+	snprintf(cmd, sizeof(cmd), "%s=1 %s pair %d; echo done", PROBE_ENV, self, PORT);
+	ASSERT_EQ(0, finish(start(RUN(launcher(), "--verbose", "--ports=5100", "sh", "-c", cmd),
+				  out, path("err"), NULL), WAIT_MS));
+	EXPECT_STREQ(fam, PV("listen_raw"));
+	EXPECT_STREQ(fam, PV("client_raw"));
+	EXPECT_TRUE(file_has(path("err"), "-> tcpalt"));
+}
+
+/* Module not loaded (the parameter file missing): a clear message and 127, or --fallback. */
+TEST(not_loaded)
+{
+	char out[64], val[64];
+	const char *env = "TCPALT_RUN_PARAM=/nonexistent/family";
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	EXPECT_EQ(127, finish(start(RUN(launcher(), "true"), NULL, path("err"), env), WAIT_MS));
+	EXPECT_TRUE(file_has(path("err"), "tcpalt module is not loaded"));
+	EXPECT_EQ(0, finish(start(RUN(launcher(), "--fallback", "true"), NULL, path("err"), env),
+			    WAIT_MS));
+	/* --fallback: the program runs, on the kernel TCP (PROBE_ENV comes from the shell). */
+	setenv(PROBE_ENV, "1", 1);
+	ASSERT_EQ(0, run_probe(out, NULL, "pair", PORT, env, "--fallback", NULL));
+	unsetenv(PROBE_ENV);
+	EXPECT_STREQ("2", PV("listen_raw"));
+	EXPECT_STREQ("ok", PV("data"));
+	EXPECT_EQ(127, finish(start(RUN(launcher(), "/nonexistent/cmd"), NULL, NULL, NULL),
+			      WAIT_MS));
+}
+
+/* TEST_HARNESS_MAIN, but a probe when run by the tests above. */
+static void __attribute__((constructor)) __constructor_order_last(void)
+{
+	if (!__constructor_order)
+		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
+}
+
+int main(int argc, char **argv)
+{
+	if (getenv(PROBE_ENV))
+		return probe(argc, argv);
+	return test_harness_run(argc, argv);
+}
