@@ -929,7 +929,11 @@ TEST_F(api, so_rcvtimeo)
 	EXPECT_EQ(-1, recv(p.c, &c, 1, 0));
 	EXPECT_EQ(EAGAIN, errno);
 	dt = sl_now_ms() - t0;
-	EXPECT_LE(190, dt);
+	/*
+	 * The socket core counts the timeout in jiffies; a TCG guest's late ticks arrive in
+	 * bursts, so the wait may end up to a few jiffies (4 ms at HZ=250) early on the clock.
+	 */
+	EXPECT_LE(180, dt);
 	EXPECT_GT(1500, dt);
 	sl_pair_close(&p);
 }
