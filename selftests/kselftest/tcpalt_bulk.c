@@ -32,6 +32,7 @@
 
 #include "kselftest_harness.h"
 #include "tcpalt_sock_lib.h"
+#include "tcpalt_netns.h"
 
 #define PORT		7500
 #define CLIENT_IP	"10.0.2.1"
@@ -59,81 +60,7 @@ FIXTURE_VARIANT_ADD(bulk, tcpalt_tcpalt) { .calt = 1, .salt = 1 };
 FIXTURE_VARIANT_ADD(bulk, tcpalt_inet) { .calt = 1, .salt = 0 };
 FIXTURE_VARIANT_ADD(bulk, inet_tcpalt) { .calt = 0, .salt = 1 };
 
-/* ---- namespaces and commands (as tcpalt_policy.c) ---- */
-
-static int enter(int nsfd)
-{
-	return setns(nsfd, CLONE_NEWNET) ? -errno : 0;
-}
-
-/* Run a shell command in namespace nsfd, its output into out.  The exit status, or -1. */
-static int run(int nsfd, char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[1024], sink[256];
-	size_t len = 0;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	out[0] = '\0';
-	if (enter(nsfd))
-		return -1;
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < size && fgets(out + len, size - len, p))
-		len += strlen(out + len);
-	while (fgets(sink, sizeof(sink), p))
-		;
-	st = pclose(p);
-	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
-}
-
-#define RUN_OK(ns, fmt, ...) do { \
-	char __out[2048]; \
-	int __st = run((ns), __out, sizeof(__out), fmt, ##__VA_ARGS__); \
-	ASSERT_EQ(0, __st) TH_LOG("`" fmt "` failed (%d): %s", ##__VA_ARGS__, __st, __out); \
-} while (0)
-
-static int write_in(int ns, const char *path, const char *val)
-{
-	int err = enter(ns);
-
-	return err ? err : sl_write_file(path, val);
-}
-
-/* Poll until interface ifname of namespace ns is IFF_RUNNING. */
-static int wait_running(int ns, const char *ifname, int ms)
-{
-	long long end = sl_now_ms() + ms;
-	struct ifreq ifr;
-	int fd, ret = -ETIMEDOUT;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	do {
-		if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-			ret = -errno;
-			break;
-		}
-		if (ifr.ifr_flags & IFF_RUNNING) {
-			ret = 0;
-			break;
-		}
-		sl_sleep_ms(10);
-	} while (sl_now_ms() < end);
-	close(fd);
-	return ret;
-}
+/* ---- namespaces and commands: tcpalt_netns.h ---- */
 
 /* In namespace ns: address addr/24 on ifname and bring it up (ioctls, no ip(8)).  0 or -errno. */
 static int if_up(int ns, const char *ifname, const char *addr)
