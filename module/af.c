@@ -582,6 +582,7 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 	struct sock *sk = sock->sk;
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	u32 peek_seq, *seq;
+	bool flushed = false;
 	size_t copied = 0;
 	int target, err;
 	long timeo;
@@ -608,11 +609,17 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 		}
 		/* Nothing to read. */
 		if (copied >= target) {
-			if (!READ_ONCE(sk->sk_backlog.tail))
+			if (!READ_ONCE(sk->sk_backlog.tail) || flushed)
 				break;
-			/* Enough already: only process the backlog, never sleep (tcp_recvmsg). */
+			/*
+			 * Enough already: process the backlog for data it holds, never sleep
+			 * (tcp_recvmsg).  Once only while it brings nothing to read: a peer that
+			 * floods pure ACKs refills it as fast as it drains, and must not hold
+			 * the reader.
+			 */
 			release_sock(sk);
 			lock_sock(sk);
+			flushed = true;
 			continue;
 		}
 		if (copied) {
@@ -658,6 +665,7 @@ found:
 		}
 		*seq += avail;
 		copied += avail;
+		flushed = false;
 		if (!(flags & MSG_PEEK) && !tcpalt_seq_before(*seq, TCPALT_SKB_CB(skb)->end_seq)) {
 			__skb_unlink(skb, &sk->sk_receive_queue);
 			kfree_skb(skb);
