@@ -60,7 +60,7 @@ void tcpalt_mib_inc(const struct net *net, enum tcpalt_mib_field f)
 /**
  * tcpalt_mib_read() - one counter of a namespace, summed over the CPUs.
  * @tn: the namespace's tcpalt data
- * @f: counter (a field or TCPALT_MIB_ENTER_STATE + a state)
+ * @f: counter (a field, TCPALT_MIB_ENTER_STATE + a state or TCPALT_MIB_TRANS(from, to))
  *
  * Return: the count.
  */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcpalt's counters: per network namespace, per CPU, shown by /proc/tcpalt/stats.  The names
- * table is in mib.c; the per-state entry counts follow the enum (one per TCP_* state).
+ * table is in mib.c; the per-state entry counts follow the enum (one per TCP_* state), then
+ * one count per (from, to) pair of states for /proc/tcpalt/transitions (1352 bytes per CPU and
+ * namespace: a flat array keeps the bump one this_cpu_inc() in tcpalt_set_state()).
  */
 #ifndef _TCPALT_MIB_H
 #define _TCPALT_MIB_H
@@ -44,8 +46,13 @@ enum tcpalt_mib_field {
 	TCPALT_MIB_BACKLOGDROP,		/* segments dropped: the owned socket's backlog was full */
 	TCPALT_MIB_RCVCOLLAPSED,	/* receive queue copied compact to make room */
 	TCPALT_MIB_ENTER_STATE,		/* first of TCP_MAX_STATES per-state entry counts */
-	TCPALT_MIB_MAX = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,
+	/* first of TCP_MAX_STATES^2 transition counts, [from * TCP_MAX_STATES + to] */
+	TCPALT_MIB_TRANSITION = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,
+	TCPALT_MIB_MAX = TCPALT_MIB_TRANSITION + TCP_MAX_STATES * TCP_MAX_STATES,
 };
+
+/* The counter of the transition @from -> @to (TCP_* states). */
+#define TCPALT_MIB_TRANS(from, to) (TCPALT_MIB_TRANSITION + (from) * TCP_MAX_STATES + (to))
 
 struct tcpalt_mib {
 	u64 v[TCPALT_MIB_MAX];

@@ -92,6 +92,29 @@ static int tcpalt_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/*
+ * /proc/tcpalt/transitions: "FROM TO COUNT" per edge of the state diagram (zeros included, so
+ * the set of lines is fixed), then any other pair that was counted (none unless tcpalt has a
+ * bug: tcpalt_set_state() warns on it).
+ */
+static int tcpalt_transitions_show(struct seq_file *seq, void *v)
+{
+	struct tcpalt_net *tn = tcpalt_pernet(current->nsproxy->net_ns);
+	int from, to;
+	u64 n;
+
+	for (from = 1; from < TCP_MAX_STATES; from++) {
+		for (to = 1; to < TCP_MAX_STATES; to++) {
+			n = tcpalt_mib_read(tn, TCPALT_MIB_TRANS(from, to));
+			if (!n && !tcpalt_state_transition_ok(from, to))
+				continue;
+			seq_printf(seq, "%-12s %-12s %llu\n", tcpalt_state_name(from),
+				   tcpalt_state_name(to), n);
+		}
+	}
+	return 0;
+}
+
 /**
  * struct tcpalt_conn_iter - one open /proc/tcpalt/connections.
  * @net: the opener's namespace, pinned while the file is open
@@ -246,51 +269,107 @@ static bool tcpalt_show_seq(const struct tcpalt_conn_iter *it, kuid_t owner)
 	return it->admin || uid_eq(owner, it->fsuid);
 }
 
+/**
+ * struct tcpalt_conn_row - the columns of one /proc/tcpalt/connections row.
+ * @laddr: local address
+ * @raddr: remote address
+ * @lport: local port
+ * @rport: remote port
+ * @state: TCP_* state
+ * @sendq: bytes to send, or a listener's backlog
+ * @recvq: bytes to read, or a listener's accept-queue length
+ * @timer: name of the timer that fires next, "-" for none
+ * @ms: milliseconds until it fires
+ * @una: snd_una, or 0 when the reader may not see it
+ * @nxt: snd_nxt, likewise
+ * @rnxt: rcv_nxt, likewise
+ * @wnd: the peer's window
+ * @rto: retransmission timeout (ms)
+ * @retrans: segments retransmitted
+ * @uid: owner, in the reader's user namespace
+ * @ino: socket inode, 0 for TIME-WAIT entries
+ */
+struct tcpalt_conn_row {
+	__be32 laddr, raddr;
+	u16 lport, rport;
+	int state;
+	u32 sendq, recvq;
+	const char *timer;
+	s64 ms;
+	u32 una, nxt, rnxt, wnd, rto, retrans, uid;
+	unsigned long ino;
+};
+
+/* Longest ms_left that fits its column (2 * msl_ms, an int, fits: 4294967294). */
+#define TCPALT_MS_LEFT_MAX 9999999999LL
+
+/*
+ * One row, each field left-aligned at the offset of its header word (uapi/tcpalt.h): widths
+ * hold the largest value of each type ("255.255.255.255:65535", "SYN-RECEIVED", a u32, a
+ * timer name), so a row never pushes the next field; inode, last, has no padding.
+ */
+static void tcpalt_show_row(struct seq_file *seq, const struct tcpalt_conn_row *r)
+{
+	char local[sizeof("255.255.255.255:65535")], remote[sizeof(local)];
+
+	snprintf(local, sizeof(local), "%pI4:%u", &r->laddr, r->lport);
+	snprintf(remote, sizeof(remote), "%pI4:%u", &r->raddr, r->rport);
+	seq_printf(seq, "%-21s %-21s %-12s %-10u %-10u %-10s %-10lld ", local, remote,
+		   tcpalt_state_name(r->state), r->sendq, r->recvq, r->timer,
+		   min_t(s64, r->ms, TCPALT_MS_LEFT_MAX));
+	seq_printf(seq, "%-10u %-10u %-10u %-10u %-10u %-10u %-10u %lu\n", r->una, r->nxt,
+		   r->rnxt, r->wnd, r->rto, r->retrans, r->uid, r->ino);
+}
+
 static void tcpalt_show_sock(struct seq_file *seq, struct tcpalt_sock *ts)
 {
 	struct sock *sk = tcpalt_to_sk(ts);
 	struct inet_sock *inet = inet_sk(sk);
-	int state = inet_sk_state_load(sk);
-	u32 sendq, recvq, una = 0, nxt = 0, rnxt = 0;
+	struct tcpalt_conn_row r = {
+		.laddr = inet->inet_rcv_saddr, .lport = ntohs(inet->inet_sport),
+		.raddr = inet->inet_daddr, .rport = ntohs(inet->inet_dport),
+		.state = inet_sk_state_load(sk),
+	};
 	kuid_t uid = sk->sk_uid;
-	const char *timer;
-	s64 ms;
 
-	if (state == TCP_LISTEN) {
-		recvq = READ_ONCE(ts->accept_qlen);
-		sendq = READ_ONCE(sk->sk_max_ack_backlog);
+	if (r.state == TCP_LISTEN) {
+		r.recvq = READ_ONCE(ts->accept_qlen);
+		r.sendq = READ_ONCE(sk->sk_max_ack_backlog);
 	} else {
-		sendq = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
-		recvq = max_t(s32, READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq) -
-				   !!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN), 0);
-		if (state == TCP_CLOSE && !inet->inet_dport) {
-			sendq = 0;
-			recvq = 0;
+		r.sendq = READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una);
+		r.recvq = max_t(s32, READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq) -
+				     !!(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN), 0);
+		if (r.state == TCP_CLOSE && !inet->inet_dport) {
+			r.sendq = 0;
+			r.recvq = 0;
 		}
 	}
 	if (tcpalt_show_seq(seq->private, uid)) {
-		una = READ_ONCE(ts->snd_una);
-		nxt = READ_ONCE(ts->snd_nxt);
-		rnxt = READ_ONCE(ts->rcv_nxt);
+		r.una = READ_ONCE(ts->snd_una);
+		r.nxt = READ_ONCE(ts->snd_nxt);
+		r.rnxt = READ_ONCE(ts->rcv_nxt);
 	}
-	timer = tcpalt_next_timer(sk, &ms);
-	seq_printf(seq, "%pI4:%u %pI4:%u %s %u %u %s %lld %u %u %u %u %u %u %u %lu\n",
-		   &inet->inet_rcv_saddr, ntohs(inet->inet_sport),
-		   &inet->inet_daddr, ntohs(inet->inet_dport), tcpalt_state_name(state),
-		   sendq, recvq, timer, ms, una, nxt, rnxt, READ_ONCE(ts->snd_wnd),
-		   tcpalt_rto_backoff(&ts->rto, READ_ONCE(ts->backoff)) / 1000,
-		   READ_ONCE(ts->total_retrans),
-		   from_kuid_munged(seq_user_ns(seq), uid), sock_i_ino(sk));
+	r.timer = tcpalt_next_timer(sk, &r.ms);
+	r.wnd = READ_ONCE(ts->snd_wnd);
+	r.rto = tcpalt_rto_backoff(&ts->rto, READ_ONCE(ts->backoff)) / 1000;
+	r.retrans = READ_ONCE(ts->total_retrans);
+	r.uid = from_kuid_munged(seq_user_ns(seq), uid);
+	r.ino = sock_i_ino(sk);
+	tcpalt_show_row(seq, &r);
 }
 
 static void tcpalt_show_tw(struct seq_file *seq, struct tcpalt_tw *tw)
 {
 	bool show = tcpalt_show_seq(seq->private, GLOBAL_ROOT_UID);
+	struct tcpalt_conn_row r = {
+		.laddr = tw->h.laddr, .lport = ntohs(tw->h.lport),
+		.raddr = tw->h.raddr, .rport = ntohs(tw->h.rport),
+		.state = TCP_TIME_WAIT, .timer = "timewait", .ms = tcpalt_tw_ms_left(tw),
+		.una = show ? tw->snd_nxt : 0, .nxt = show ? tw->snd_nxt : 0,
+		.rnxt = show ? tw->rcv_nxt : 0,
+	};
 
-	seq_printf(seq, "%pI4:%u %pI4:%u TIME-WAIT 0 0 timewait %lld %u %u %u 0 0 0 0 0\n",
-		   &tw->h.laddr, ntohs(tw->h.lport), &tw->h.raddr, ntohs(tw->h.rport),
-		   tcpalt_tw_ms_left(tw), show ? tw->snd_nxt : 0, show ? tw->snd_nxt : 0,
-		   show ? tw->rcv_nxt : 0);
+	tcpalt_show_row(seq, &r);
 }
 
 static int tcpalt_conn_show(struct seq_file *seq, void *v)
@@ -365,7 +444,8 @@ int tcpalt_proc_init(void)
 	if (!tcpalt_proc_dir)
 		return -ENOMEM;
 	if (!proc_create("connections", 0444, tcpalt_proc_dir, &tcpalt_conn_proc_ops) ||
-	    !proc_create_single("stats", 0444, tcpalt_proc_dir, tcpalt_stats_show)) {
+	    !proc_create_single("stats", 0444, tcpalt_proc_dir, tcpalt_stats_show) ||
+	    !proc_create_single("transitions", 0444, tcpalt_proc_dir, tcpalt_transitions_show)) {
 		proc_remove(tcpalt_proc_dir);
 		return -ENOMEM;
 	}

@@ -91,8 +91,19 @@ bool tcpalt_state_transition_ok(int from, int to)
 }
 EXPORT_SYMBOL_IF_KUNIT(tcpalt_state_transition_ok);
 
+/*
+ * One transition of a connection, for /proc/tcpalt/transitions: counted where it is traced, so
+ * the counts and the tracepoint agree (TIME-WAIT -> CLOSED when the TIME-WAIT entry ends).  A
+ * per-CPU bump: no lock, and exact once summed over the CPUs.
+ */
+static void tcpalt_count_transition(const struct net *net, int old, int state)
+{
+	if (old >= 0 && old < TCP_MAX_STATES && state >= 0 && state < TCP_MAX_STATES)
+		tcpalt_mib_inc(net, TCPALT_MIB_TRANS(old, state));
+}
+
 /**
- * tcpalt_trace_sk() - fire the tcpalt_set_state tracepoint for a socket.
+ * tcpalt_trace_sk() - fire the tcpalt_set_state tracepoint for a socket, count the transition.
  * @sk: the socket
  * @old: the state left
  * @state: the state entered
@@ -103,16 +114,18 @@ void tcpalt_trace_sk(const struct sock *sk, int old, int state)
 
 	trace_tcpalt_set_state(sk, inet->inet_rcv_saddr, inet->inet_sport, inet->inet_daddr,
 			       inet->inet_dport, old, state);
+	tcpalt_count_transition(sock_net(sk), old, state);
 }
 
 /**
- * tcpalt_trace_tw_end() - trace the end of a connection's TIME-WAIT (its entry ends).
+ * tcpalt_trace_tw_end() - trace and count the end of a connection's TIME-WAIT (its entry ends).
  * @tw: the entry
  */
 void tcpalt_trace_tw_end(const struct tcpalt_tw *tw)
 {
 	trace_tcpalt_set_state(tw, tw->h.laddr, tw->h.lport, tw->h.raddr, tw->h.rport,
 			       TCP_TIME_WAIT, TCP_CLOSE);
+	tcpalt_count_transition(tw->h.net, TCP_TIME_WAIT, TCP_CLOSE);
 }
 
 /**
@@ -121,7 +134,8 @@ void tcpalt_trace_tw_end(const struct tcpalt_tw *tw)
  * @state: the TCP_* state to enter
  *
  * Checks the transition against the state diagram (an illegal one is a tcpalt bug and
- * warns), fires the tcpalt_set_state tracepoint and counts the entry in /proc/tcpalt/stats.
+ * warns), fires the tcpalt_set_state tracepoint, counts the entry in /proc/tcpalt/stats and
+ * the transition in /proc/tcpalt/transitions.
  */
 void tcpalt_set_state(struct sock *sk, int state)
 {

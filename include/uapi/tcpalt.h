@@ -28,8 +28,18 @@
 /* Maximum segment lifetime in milliseconds; TIME-WAIT lasts twice this. */
 #define TCPALT_SYSCTL_MSL_MS	TCPALT_SYSCTL_DIR "/msl_ms"
 
-/* The header line of TCPALT_PROC_CONNECTIONS starts with this. */
+/* Per-transition counts: "FROM TO COUNT" lines, one per edge of the RFC 9293 state diagram. */
+#define TCPALT_PROC_TRANSITIONS	"/proc/tcpalt/transitions"
+
+/*
+ * The header line of TCPALT_PROC_CONNECTIONS (without its newline).  Columns are aligned as in
+ * /proc/net/tcp: every field starts where its header word starts, in every row (widths: the
+ * addresses 21, the state 12, the others 10; inode, the last, has none), and fields are still
+ * separated by whitespace, so "%s %s %s ..." parsing works unchanged.
+ */
 #define TCPALT_PROC_CONNECTIONS_HEADER \
-	"local remote state sendq recvq timer ms_left snd_una snd_nxt rcv_nxt wnd rto retrans uid inode"
+	"local                 remote                state        sendq      recvq      " \
+	"timer      ms_left    snd_una    snd_nxt    rcv_nxt    wnd        rto        " \
+	"retrans    uid        inode"
 
 #endif /* _UAPI_TCPALT_H */
