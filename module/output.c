@@ -862,6 +862,9 @@ send:
 		if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
 			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OUTDROPS);
 		cb->sent_ns = ktime_get_ns();
+		/* A reply within ato of the data it answers: interactive (pingpong) mode. */
+		if (skb->len && ts->last_data_ns && cb->sent_ns - ts->last_data_ns < ts->ato_ns)
+			ts->pingpong = 1;
 		if (skb->len < ts->mss)
 			ts->snd_sml = cb->end_seq;
 		ts->snd_nxt = cb->end_seq;

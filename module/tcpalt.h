@@ -172,7 +172,8 @@ struct tcpalt_port;
  * @cork: TCP_CORK
  * @quick: ACKs still to send at once (quick-ACK mode, as icsk_ack.quick)
  * @ack_pushed: a segment smaller than @rcv_mss arrived since our last ACK
- * @pingpong: TCP_QUICKACK cleared: delayed ACKs even in quick-ACK mode
+ * @pingpong: interactive: we reply within ato of the data (or TCP_QUICKACK was cleared);
+ *	      ACKs wait to ride on the reply, even in quick-ACK mode
  * @rcv_mss: estimate of the peer's segment size, from what arrives (tcp_measure_rcv_mss)
  * @ato_ns: delayed-ACK timeout, estimated from data arrivals (icsk_ack.ato)
  * @last_data_ns: when the last data segment arrived

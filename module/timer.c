@@ -209,10 +209,24 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 	tcpalt_rearm_rtx(sk);
 }
 
+/*
+ * The delayed ACK is due (tcp_delack_timer_handler()): no data carried it.  An interactive
+ * connection leaves pingpong mode (its replies stopped), a bulk one waits longer next time.
+ */
 static void tcpalt_delack_timeout(struct sock *sk)
 {
-	if (tcpalt_sk(sk)->ack_pending)
-		tcpalt_send_ack(sk);
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (!ts->ack_pending)
+		return;
+	if (ts->pingpong) {
+		ts->pingpong = 0;
+		ts->ato_ns = TCPALT_ATO_MIN_NS;
+	} else {
+		ts->ato_ns = min_t(u64, 2ULL * max_t(u64, ts->ato_ns, TCPALT_ATO_MIN_NS),
+				   (u64)ts->rto.rto_us * NSEC_PER_USEC);
+	}
+	tcpalt_send_ack(sk);
 }
 
 /* Keepalive (RFC 1122 4.2.3.6) and the orphan FIN-WAIT-2 timeout (tcp_keepalive_timer). */
