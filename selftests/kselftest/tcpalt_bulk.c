@@ -711,11 +711,43 @@ FIXTURE_TEARDOWN(opts)
 }
 
 /* 500 bytes at once, 600 more 300 ms later (a thread). */
+struct two_sends {
+	int fd;		/* where to send */
+	pid_t reader;	/* the thread blocked in recv() */
+};
+
+/* Is thread tid of this process asleep (state S in /proc)? */
+static bool thread_sleeping(pid_t tid)
+{
+	char path[64], st[256], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(st, 1, sizeof(st) - 1, f);
+	fclose(f);
+	st[n] = '\0';
+	p = strrchr(st, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/*
+ * 500 bytes once the reader sleeps in recv() (so none are queued when it starts: see the
+ * test), then 600 more 300 ms later.
+ */
 static void *send_in_two(void *arg)
 {
-	int *fd = arg;
+	struct two_sends *t = arg;
+	long long end = sl_now_ms() + 5000;
+	int *fd = &t->fd;
 	char buf[600];
 
+	while (!thread_sleeping(t->reader) && sl_now_ms() < end)
+		usleep(1000);
+	sl_sleep_ms(20);
 	memset(buf, 'b', sizeof(buf));
 	if (send(*fd, buf, 500, MSG_NOSIGNAL) != 500)
 		return (void *)1;
@@ -759,6 +791,7 @@ static int rcvlowat_set_get(int fd, int val)
 TEST_F_TIMEOUT(opts, rcvlowat, 60)
 {
 	char buf[4096], data[600];
+	struct two_sends two;
 	int ref, rev, q, i;
 	long long t0, took;
 	pthread_t th;
@@ -779,13 +812,16 @@ TEST_F_TIMEOUT(opts, rcvlowat, 60)
 
 	/*
 	 * A blocking recv() with nothing queued sleeps through the first 500 bytes and returns
-	 * all 1100 when the 600 arrive (not at its 10 s timeout).  (With 500 already queued when
-	 * recv() is called, Linux copies them and then sleeps until the timeout: tcp_data_ready()
-	 * wakes the reader only when the bytes not yet copied reach SO_RCVLOWAT.)
+	 * all 1100 when the 600 arrive (not at its 10 s timeout).  The sender waits until the
+	 * reader sleeps: with 500 already queued when recv() is called, Linux copies them and
+	 * then sleeps until the timeout (tcp_data_ready() wakes the reader only when the bytes
+	 * not yet copied reach SO_RCVLOWAT), which a loaded guest once made happen.
 	 */
 	sl_set_timeouts(self->p.s, 10000);
 	t0 = sl_now_ms();
-	pthread_create(&th, NULL, send_in_two, &self->p.c);
+	two.fd = self->p.c;
+	two.reader = gettid();
+	pthread_create(&th, NULL, send_in_two, &two);
 	EXPECT_EQ(1100, recv(self->p.s, buf, sizeof(buf), 0)) TH_LOG("recv: %s", strerror(errno));
 	took = sl_now_ms() - t0;
 	pthread_join(th, &res);
