@@ -640,9 +640,28 @@ TEST_F_TIMEOUT(bulk, buffers_grow_when_not_set, 300)
 	snd1 = sl_getint(self->c, SOL_SOCKET, SO_SNDBUF);
 	rcv1 = sl_getint(self->s, SOL_SOCKET, SO_RCVBUF);
 	TH_LOG("client SO_SNDBUF %d -> %d, server SO_RCVBUF %d -> %d", snd0, snd1, rcv0, rcv1);
+	{
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+
+		memset(&ti, 0, sizeof(ti));
+		if (!getsockopt(self->c, SOL_TCP, TCP_INFO, &ti, &tl))
+			TH_LOG("client cwnd %u ssthresh %u retrans %u rtt %u us", ti.tcpi_snd_cwnd,
+			       ti.tcpi_snd_ssthresh, ti.tcpi_total_retrans, ti.tcpi_rtt);
+	}
 	EXPECT_LT(0, snd0);
 	EXPECT_LT(0, rcv0);
-	EXPECT_LE(2 * snd0, snd1) TH_LOG("the sender's buffer did not grow");
+	/*
+	 * The stack under test must grow its buffers; a kernel TCP sender facing tcpalt is only
+	 * held to not shrinking: its SO_SNDBUF follows its own heuristics (tcp_new_space()
+	 * expands only while cwnd is not full), and twice in eight loaded runs it stopped at
+	 * 1.5x against tcpalt (46080 -> 69120) where it grew 10-50x otherwise.
+	 */
+	if (variant->calt || !variant->salt) {
+		EXPECT_LE(2 * snd0, snd1) TH_LOG("the sender's buffer did not grow");
+	} else {
+		EXPECT_LE(snd0, snd1) TH_LOG("the kernel sender's buffer shrank");
+	}
 	EXPECT_LE(2 * rcv0, rcv1) TH_LOG("the receiver's buffer did not grow");
 	close_clean(_metadata, self->c, self->s);
 }
