@@ -88,25 +88,6 @@ FIXTURE_TEARDOWN(cl)
 		       #local, __r.state, (st)); \
 } while (0)
 
-static void start(pthread_t *th, struct sl_xfer *x, int fd, int sender, uint64_t seed,
-		  size_t len)
-{
-	memset(x, 0, sizeof(*x));
-	x->fd = fd;
-	x->sender = sender;
-	x->seed = seed;
-	x->len = len;
-	pthread_create(th, NULL, sl_xfer_run, x);
-}
-
-/* A received stream is complete, in order and matches the sender's checksum. */
-#define EXPECT_STREAM(rx, tx) do { \
-	EXPECT_EQ(0, (rx)->err) TH_LOG("receiver: %s", strerror((rx)->err)); \
-	EXPECT_EQ((rx)->len, (rx)->done); \
-	EXPECT_EQ(-1, (rx)->first_bad); \
-	EXPECT_EQ(sl_stream_hash((rx)->seed, (rx)->len), (rx)->hash); \
-	EXPECT_EQ((tx)->hash, (rx)->hash); \
-} while (0)
 
 /*
  * RFC 9293 3.8 data transfer: 16 MiB each way at once, checksummed (FNV-1a of a splitmix64
@@ -123,10 +104,10 @@ TEST_F(cl, transfer_16m_both_ways)
 	PAIR(&p);
 	sl_set_timeouts(p.c, 10000);
 	sl_set_timeouts(p.s, 10000);
-	start(&t[0], &ctx, p.c, 1, 1, BIG);
-	start(&t[1], &srx, p.s, 0, 1, BIG);
-	start(&t[2], &stx, p.s, 1, 2, BIG);
-	start(&t[3], &crx, p.c, 0, 2, BIG);
+	sl_xfer_start(&t[0], &ctx, p.c, 1, 1, BIG);
+	sl_xfer_start(&t[1], &srx, p.s, 0, 1, BIG);
+	sl_xfer_start(&t[2], &stx, p.s, 1, 2, BIG);
+	sl_xfer_start(&t[3], &crx, p.c, 0, 2, BIG);
 	for (i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(0, ctx.err);
@@ -217,7 +198,7 @@ TEST_F(cl, half_close)
 	EXPECT_EQ(-1, send(p.c, &c, 1, MSG_NOSIGNAL));
 	EXPECT_EQ(EPIPE, errno);
 
-	start(&th, &tx, p.s, 1, 3, HALF_BYTES);
+	sl_xfer_start(&th, &tx, p.s, 1, 3, HALF_BYTES);
 	memset(&rx, 0, sizeof(rx));
 	rx.fd = p.c;
 	rx.seed = 3;

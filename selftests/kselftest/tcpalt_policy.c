@@ -205,25 +205,6 @@ static int detach_filter(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy, sizeof(dummy)) ? -errno : 0;
 }
 
-static void start(pthread_t *th, struct sl_xfer *x, int fd, int sender, uint64_t seed,
-		  size_t len)
-{
-	memset(x, 0, sizeof(*x));
-	x->fd = fd;
-	x->sender = sender;
-	x->seed = seed;
-	x->len = len;
-	pthread_create(th, NULL, sl_xfer_run, x);
-}
-
-/* A received stream is complete, in order and matches the sender's checksum. */
-#define EXPECT_STREAM(rx, tx) do { \
-	EXPECT_EQ(0, (rx)->err) TH_LOG("receiver: %s", strerror((rx)->err)); \
-	EXPECT_EQ((rx)->len, (rx)->done); \
-	EXPECT_EQ(-1, (rx)->first_bad); \
-	EXPECT_EQ(sl_stream_hash((rx)->seed, (rx)->len), (rx)->hash); \
-	EXPECT_EQ((tx)->hash, (rx)->hash); \
-} while (0)
 
 /* ---- the fixture: namespaces A and B, veth va (A) <-> vb (B) ---- */
 
@@ -364,7 +345,7 @@ static void expect_data_held(struct __test_metadata *_metadata, int c, int s,
 
 	sl_set_timeouts(c, RELEASE_MS + HOLD_MS);
 	sl_set_timeouts(s, RELEASE_MS);
-	start(&th, &tx, c, 1, 7, HELD_LEN);
+	sl_xfer_start(&th, &tx, c, 1, 7, HELD_LEN);
 	rev = sl_poll(s, POLLIN, HOLD_MS);
 	EXPECT_EQ(0, rev) TH_LOG("data arrived while the policy drops it (revents %#x)", rev);
 	/*
@@ -507,10 +488,10 @@ TEST_F_TIMEOUT(pol, nft_stateful_conntrack, 120)
 	ASSERT_EQ(0, getsockname(c, (struct sockaddr *)&cl, &len));
 	sl_set_timeouts(c, 30000);
 	sl_set_timeouts(s, 30000);
-	start(&t[0], &ctx, c, 1, 1, XFER_LEN);
-	start(&t[1], &srx, s, 0, 1, XFER_LEN);
-	start(&t[2], &stx, s, 1, 2, XFER_LEN);
-	start(&t[3], &crx, c, 0, 2, XFER_LEN);
+	sl_xfer_start(&t[0], &ctx, c, 1, 1, XFER_LEN);
+	sl_xfer_start(&t[1], &srx, s, 0, 1, XFER_LEN);
+	sl_xfer_start(&t[2], &stx, s, 1, 2, XFER_LEN);
+	sl_xfer_start(&t[3], &crx, c, 0, 2, XFER_LEN);
 	for (i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(0, ctx.err) TH_LOG("client sender: %s", strerror(ctx.err));

@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -528,6 +529,30 @@ static inline void *sl_xfer_run(void *arg)
 	free(want);
 	return NULL;
 }
+
+/* Run one direction of a transfer in a new thread (*th): fd sends or reads len bytes. */
+static inline void sl_xfer_start(pthread_t *th, struct sl_xfer *x, int fd, int sender,
+				 uint64_t seed, size_t len)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = fd;
+	x->sender = sender;
+	x->seed = seed;
+	x->len = len;
+	pthread_create(th, NULL, sl_xfer_run, x);
+}
+
+/*
+ * A received stream is complete, in order and matches the sender's checksum (kselftest
+ * harness assertions: use inside a TEST).
+ */
+#define EXPECT_STREAM(rx, tx) do { \
+	EXPECT_EQ(0, (rx)->err) TH_LOG("receiver: %s", strerror((rx)->err)); \
+	EXPECT_EQ((rx)->len, (rx)->done); \
+	EXPECT_EQ(-1, (rx)->first_bad); \
+	EXPECT_EQ(sl_stream_hash((rx)->seed, (rx)->len), (rx)->hash); \
+	EXPECT_EQ((tx)->hash, (rx)->hash); \
+} while (0)
 
 /* The FNV-1a of the first len bytes of stream seed, computed without any socket. */
 static inline uint64_t sl_stream_hash(uint64_t seed, size_t len)
