@@ -32,6 +32,7 @@ void tcpalt_mtu_reduced(struct sock *sk)
 	if (mss >= ts->mss)
 		return;
 	ts->mss = mss;
+	ts->cc.mss = mss;
 	tcpalt_retransmit_all(sk);
 	tcpalt_rearm_rtx(sk);
 }

@@ -115,7 +115,7 @@ static void tcpalt_rcv_syn(struct sock *sk, struct sk_buff *skb)
 	ts->snd_wscale = ts->wscale_ok ? o.wscale : 0;
 	if (!ts->wscale_ok)
 		ts->rcv_wscale = 0;
-	ts->cwnd = TCPALT_INIT_CWND * ts->mss;
+	ts->cc.cwnd = TCPALT_INIT_CWND * ts->mss;
 	ts->snd_wnd = cb->win;
 	ts->max_window = cb->win;
 	ts->snd_wl1 = cb->seq;
@@ -183,6 +183,7 @@ static void tcpalt_established(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
 	tcpalt_set_state(sk, TCP_ESTABLISHED);
+	tcpalt_cc_start(&ts->cc, ts->cc.ops, ts->mss);
 	/* A send buffer for the window we may fill, as tcp_sndbuf_expand(). */
 	tcpalt_sndbuf_expand(sk);
 	/* And a receive buffer for a few segments of scaled window; autotuning grows it. */
@@ -359,7 +360,7 @@ static bool tcpalt_cookie_ack(struct sock *sk, struct sk_buff *skb)
 	ts->rcv_wnd = tcpalt_cookie_window(sk);
 	ts->rcv_wscale = 0;	/* the cookie has no room for window scaling */
 	ts->mss = min_t(u16, mss, ts->adv_mss);
-	ts->cwnd = TCPALT_INIT_CWND * ts->mss;
+	ts->cc.cwnd = TCPALT_INIT_CWND * ts->mss;
 	ts->iss = cb->ack_seq - 1;
 	ts->snd_una = ts->iss;
 	ts->snd_nxt = cb->ack_seq;
@@ -445,28 +446,30 @@ static bool tcpalt_fin_acked(struct sock *sk)
 }
 
 /*
- * RFC 5681 3.1, counting bytes acknowledged as Linux does (RFC 3465): slow start grows cwnd by
- * what an ACK covers, up to ssthresh, so stretch ACKs (one per GRO or GSO super-segment) do
- * not slow it; congestion avoidance adds one MSS per cwnd of bytes acknowledged
- * (tcp_slow_start(), tcp_cong_avoid_ai()).  @flight: bytes in flight before this ACK.
+ * Congestion control for an ACK that acknowledged @acked bytes: RTT samples to the algorithm,
+ * and growth only for a window in use (tcp_is_cwnd_limited()): in slow start while at least
+ * half of cwnd was in flight, after it while no more than one MSS of it was idle.
+ * @flight: bytes in flight before this ACK; @rtt_us: its RTT sample or -1.
  */
-static void tcpalt_cong_avoid(struct tcpalt_sock *ts, u32 acked, u32 flight)
+static void tcpalt_cc_ack(struct sock *sk, u32 acked, u32 flight, s32 rtt_us)
 {
-	/* Only a window in use grows (tcp_is_cwnd_limited()): not an application-limited one. */
-	if (ts->cwnd < ts->ssthresh ? 2 * flight <= ts->cwnd : flight + ts->mss < ts->cwnd)
-		return;
-	if (ts->cwnd < ts->ssthresh) {
-		u32 room = ts->ssthresh - ts->cwnd;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct tcpalt_cc *cc = &ts->cc;
+	struct tcpalt_cc_ack a = {
+		.now_us = div_u64(ktime_get_ns(), NSEC_PER_USEC),
+		.acked = acked,
+		.flight = flight,
+		.rtt_us = rtt_us,
+		.min_rtt_us = ts->min_rtt_us,
+		.snd_una = ts->snd_una,
+		.snd_nxt = ts->snd_nxt,
+	};
 
-		ts->cwnd += min(acked, room);
-		acked -= min(acked, room);
-	}
-	ts->cwnd_cnt += acked;
-	while (ts->cwnd_cnt >= ts->cwnd) {
-		ts->cwnd_cnt -= ts->cwnd;
-		ts->cwnd += ts->mss;
-	}
-	ts->cwnd = min_t(u32, ts->cwnd, 64U << 20);
+	if (cc->ops->pkts_acked)
+		cc->ops->pkts_acked(cc, &a);
+	if (cc->cwnd < cc->ssthresh ? 2 * flight <= cc->cwnd : flight + ts->mss < cc->cwnd)
+		return;
+	cc->ops->cong_avoid(cc, &a);
 }
 
 /*
@@ -509,12 +512,14 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 	if (tcpalt_seq_after(ack, ts->snd_una)) {
 		u32 acked = ack - ts->snd_una, flight = tcpalt_in_flight(ts);
 
+		s32 rtt_us;
+
 		ts->snd_una = ack;
-		tcpalt_clean_rtx_queue(sk, ack);
+		rtt_us = tcpalt_clean_rtx_queue(sk, ack);
 		ts->backoff = 0;
 		ts->retries = 0;
 		WRITE_ONCE(sk->sk_err_soft, 0);	/* progress: a past ICMP error is moot */
-		tcpalt_cong_avoid(ts, acked, flight);
+		tcpalt_cc_ack(sk, acked, flight, rtt_us);
 		tcpalt_xmit_retrans(sk);
 		tcpalt_rearm_rtx(sk);
 	} else if (ts->rtx_kind == TCPALT_RTX_PROBE && ts->snd_wnd) {

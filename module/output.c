@@ -249,8 +249,8 @@ u32 tcpalt_size_goal(struct sock *sk)
 	if (!sk_can_gso(sk))
 		return mss;
 	if (ts->rto.srtt_us) {
-		rate = div_u64((u64)ts->cwnd * USEC_PER_SEC, ts->rto.srtt_us);
-		rate = ts->cwnd < ts->ssthresh ? 2 * rate : div_u64(rate * 6, 5);
+		rate = div_u64((u64)ts->cc.cwnd * USEC_PER_SEC, ts->rto.srtt_us);
+		rate = ts->cc.cwnd < ts->cc.ssthresh ? 2 * rate : div_u64(rate * 6, 5);
 		segs = max_t(u32, min_t(u64, (rate >> 10) / mss, U16_MAX), 2);
 	} else {
 		segs = TCPALT_INIT_CWND;
@@ -449,7 +449,7 @@ void tcpalt_sndbuf_expand(struct sock *sk)
 	per_mss = roundup_pow_of_two(max_t(u32, ts->mss, 1) + TCPALT_MAX_HEADER) +
 		  SKB_DATA_ALIGN(sizeof(struct sk_buff)) +
 		  SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
-	segs = max_t(u32, TCPALT_INIT_CWND, ts->cwnd / max_t(u32, ts->mss, 1));
+	segs = max_t(u32, TCPALT_INIT_CWND, ts->cc.cwnd / max_t(u32, ts->mss, 1));
 	sndmem = min_t(u64, 2ULL * per_mss * segs,
 		       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));
 	if (sndmem > READ_ONCE(sk->sk_sndbuf))
@@ -485,7 +485,7 @@ void tcpalt_sync_mss(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
 	ts->adv_mss = tcpalt_route_mss(sk);
-	ts->cwnd = TCPALT_INIT_CWND * ts->mss;
+	ts->cc.cwnd = TCPALT_INIT_CWND * ts->mss;
 }
 
 /**
@@ -814,7 +814,7 @@ void __tcpalt_push(struct sock *sk, int how)
 		return;
 	while ((skb = ts->send_head)) {
 		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
-		u32 wnd = min(ts->snd_wnd, ts->cwnd);
+		u32 wnd = min(ts->snd_wnd, ts->cc.cwnd);
 		u32 wnd_end = ts->snd_una + wnd;
 
 		if (!(cb->flags & TCPALT_SYN) && tcpalt_seq_after(cb->end_seq, wnd_end)) {
@@ -834,7 +834,7 @@ void __tcpalt_push(struct sock *sk, int how)
 				continue;
 			/* A bare FIN needs no window: receivers take it at a zero window. */
 			if (!skb->len && (cb->flags & TCPALT_FIN) &&
-			    cb->seq == ts->snd_una + ts->snd_wnd && ts->snd_wnd <= ts->cwnd)
+			    cb->seq == ts->snd_una + ts->snd_wnd && ts->snd_wnd <= ts->cc.cwnd)
 				goto send;
 			/* Persist: probe the zero window (armed once; it backs off by itself). */
 			if (!ts->snd_wnd && !tcpalt_in_flight(ts) &&
@@ -1013,11 +1013,11 @@ void tcpalt_xmit_retrans(struct sock *sk)
 		u32 pipe = ts->rtx_next - ts->snd_una;
 
 		if (skb == ts->send_head || !tcpalt_seq_before(ts->rtx_next, ts->rtx_high) ||
-		    pipe >= ts->cwnd)
+		    pipe >= ts->cc.cwnd)
 			break;
 		if (!tcpalt_seq_after(cb->end_seq, ts->rtx_next))
 			continue;	/* acknowledged, or resent already */
-		if (__tcpalt_retransmit_skb(sk, skb, ts->cwnd - pipe))
+		if (__tcpalt_retransmit_skb(sk, skb, ts->cc.cwnd - pipe))
 			break;
 		ts->rtx_next = cb->end_seq;
 	}
@@ -1028,13 +1028,16 @@ void tcpalt_xmit_retrans(struct sock *sk)
  * newest one that was sent only once (Karn's rule, RFC 6298 3).
  * @sk: the socket; must be locked by the caller
  * @ack: the new SND.UNA
+ *
+ * Return: the RTT sample in microseconds, or -1 when there is none.
  */
-void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
+s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct sk_buff *skb;
 	u64 sample_ns = 0;
 	bool freed = false;
+	s32 rtt_us;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head) {
 		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
@@ -1047,8 +1050,13 @@ void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
 		tcpalt_wmem_free(sk, skb);
 		freed = true;
 	}
-	if (sample_ns)
-		tcpalt_rto_sample(&ts->rto, div_u64(ktime_get_ns() - sample_ns, NSEC_PER_USEC));
 	if (freed)
 		ts->queue_shrunk = 1;
+	if (!sample_ns)
+		return -1;
+	rtt_us = min_t(u64, div_u64(ktime_get_ns() - sample_ns, NSEC_PER_USEC), S32_MAX);
+	tcpalt_rto_sample(&ts->rto, rtt_us);
+	if (!ts->min_rtt_us || rtt_us < ts->min_rtt_us)
+		ts->min_rtt_us = max(rtt_us, 1);
+	return rtt_us;
 }

@@ -74,8 +74,9 @@ static void tcpalt_priv_init(struct sock *sk)
 	tcpalt_rto_init(&ts->rto);
 	ts->mss = TCPALT_DEFAULT_MSS;
 	ts->adv_mss = TCPALT_DEFAULT_MSS;
-	ts->cwnd = TCPALT_INIT_CWND * TCPALT_DEFAULT_MSS;
-	ts->ssthresh = U32_MAX;
+	ts->cc.cwnd = TCPALT_INIT_CWND * TCPALT_DEFAULT_MSS;
+	ts->cc.ssthresh = U32_MAX;
+	ts->cc.ops = &tcpalt_reno;
 	ts->keepidle = 7200;
 	ts->keepintvl = 75;
 	ts->keepcnt = 9;
@@ -140,6 +141,7 @@ struct sock *tcpalt_child_clone(const struct sock *sk)
 	cts->pingpong = READ_ONCE(pts->pingpong);
 	cts->window_clamp = READ_ONCE(pts->window_clamp);
 	cts->notsent_lowat = READ_ONCE(pts->notsent_lowat);
+	cts->cc.ops = READ_ONCE(pts->cc.ops);	/* TCP_CONGESTION is inherited */
 	cts->keepidle = READ_ONCE(pts->keepidle);
 	cts->keepintvl = READ_ONCE(pts->keepintvl);
 	cts->keepcnt = READ_ONCE(pts->keepcnt);
@@ -530,7 +532,7 @@ int tcpalt_disconnect(struct sock *sk)
 	tcpalt_sk(sk)->in_loss = 0;
 	tcpalt_sk(sk)->quick = 0;
 	tcpalt_sk(sk)->ato_ns = 0;
-	tcpalt_sk(sk)->ssthresh = U32_MAX;
+	tcpalt_sk(sk)->cc.ssthresh = U32_MAX;
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	WRITE_ONCE(sk->sk_err, 0);

@@ -76,8 +76,10 @@ static int tcpalt_ip_setsockopt(struct sock *sk, int level, int optname, sockptr
 		/* The options take room in every segment: the MSS shrinks (tcp_sync_mss). */
 		lock_sock(sk);
 		tcpalt_sk(sk)->adv_mss = tcpalt_route_mss(sk);
-		if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
 			tcpalt_sk(sk)->mss = min(tcpalt_sk(sk)->mss, tcpalt_route_mss(sk));
+			tcpalt_sk(sk)->cc.mss = tcpalt_sk(sk)->mss;
+		}
 		release_sock(sk);
 	}
 	return err;
@@ -226,9 +228,9 @@ static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rcv_ssthresh = ts->rcv_wnd;
 	info->tcpi_rtt = ts->rto.srtt_us;
 	info->tcpi_rttvar = ts->rto.rttvar_us;
-	info->tcpi_snd_ssthresh = ts->ssthresh == U32_MAX ? TCP_INFINITE_SSTHRESH :
-				  ts->ssthresh / ts->mss;
-	info->tcpi_snd_cwnd = max_t(u32, ts->cwnd / ts->mss, 1);
+	info->tcpi_snd_ssthresh = ts->cc.ssthresh == U32_MAX ? TCP_INFINITE_SSTHRESH :
+				  ts->cc.ssthresh / ts->mss;
+	info->tcpi_snd_cwnd = max_t(u32, ts->cc.cwnd / ts->mss, 1);
 	info->tcpi_advmss = ts->adv_mss;
 	info->tcpi_reordering = 3;
 	info->tcpi_rcv_space = ts->rcvq_space;

@@ -50,6 +50,7 @@
 
 #include <uapi/tcpalt.h>
 
+#include "cong.h"
 #include "mib.h"
 #include "options.h"
 #include "rto.h"
@@ -150,10 +151,9 @@ struct tcpalt_port;
  * @snd_wscale: shift of the peer's window fields (RFC 7323)
  * @rcv_wscale: shift of our window fields
  * @wscale_ok: both SYNs carried the window scale option
- * @cwnd: congestion window (bytes), RFC 5681
- * @ssthresh: slow-start threshold (bytes)
- * @cwnd_cnt: bytes acknowledged in congestion avoidance towards the next MSS of @cwnd
+ * @cc: congestion control: cwnd, ssthresh (bytes) and the algorithm's state (cong.h)
  * @rto: RFC 6298 estimator
+ * @min_rtt_us: smallest RTT sample (0: none yet)
  * @backoff: exponential backoff shift of the retransmit timer
  * @retries: consecutive timeouts without progress
  * @total_retrans: segments retransmitted on this connection
@@ -237,10 +237,9 @@ struct tcpalt_sock {
 	u8 snd_wscale;
 	u8 rcv_wscale;
 	u8 wscale_ok;
-	u32 cwnd;
-	u32 ssthresh;
-	u32 cwnd_cnt;
+	struct tcpalt_cc cc;
 	struct tcpalt_rto rto;
+	u32 min_rtt_us;
 	u8 backoff;
 	u8 retries;
 	u8 rtx_kind;
@@ -513,7 +512,7 @@ void tcpalt_xmit_retrans(struct sock *sk);
 int tcpalt_retransmit_head(struct sock *sk);
 void tcpalt_retransmit_all(struct sock *sk);
 int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
-void tcpalt_clean_rtx_queue(struct sock *sk, u32 ack);
+s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack);
 u32 tcpalt_select_window(struct sock *sk);
 u8 tcpalt_pick_wscale(struct sock *sk);
 u16 tcpalt_route_mss(struct sock *sk);

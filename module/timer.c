@@ -189,10 +189,16 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
-	/* RFC 5681 3.1 eq. 4: ssthresh = max(FlightSize / 2, 2 * SMSS); cwnd = 1 segment. */
-	ts->ssthresh = max(tcpalt_in_flight(ts) / 2, 2U * ts->mss);
-	ts->cwnd = ts->mss;
-	ts->cwnd_cnt = 0;
+	/*
+	 * RFC 5681 3.1: a new ssthresh from the algorithm (Reno: half the window), cwnd = 1
+	 * segment (tcp_enter_loss()); a second timeout in a row keeps the first one's ssthresh.
+	 */
+	if (ts->cc.ca_state != TCP_CA_Loss || !ts->backoff)
+		ts->cc.ssthresh = ts->cc.ops->ssthresh(&ts->cc);
+	if (ts->cc.ops->cwnd_event)
+		ts->cc.ops->cwnd_event(&ts->cc, CA_EVENT_LOSS);
+	ts->cc.cwnd = ts->mss;
+	ts->cc.cwnd_cnt = 0;
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		tcpalt_retransmit_head(sk);
 	} else {
