@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for options.c: MSS and window scale, well-formed and malformed option lists.
+ * KUnit suite for options.c: parsing MSS, window scale, SACK-permitted, timestamps and SACK
+ * blocks, well-formed and malformed; writing them in Linux's order and padding.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -64,7 +65,86 @@ static void tcpalt_options_test_malformed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(ws_len, sizeof(ws_len), &o), -EINVAL);
 }
 
+static void tcpalt_options_test_ts_sack(struct kunit *test)
+{
+	/* NOP, NOP, TS 1/2; NOP, NOP, SACK with two blocks. */
+	const u8 opt[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2,
+			   1, 1, 5, 18, 0, 0, 0x10, 0, 0, 0, 0x20, 0, 0xff, 0xff, 0xff, 0xf0,
+			   0, 0, 0, 0x10 };
+	const u8 sack_bad[] = { 5, 12, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0 };	/* 2 + 8n only */
+	const u8 ts_bad[] = { 8, 8, 0, 0, 0, 1, 0, 0 };			/* TS is 10 bytes */
+	const u8 perm_bad[] = { 4, 3, 0, 1 };				/* SACK-perm is 2 */
+	struct tcpalt_opts o;
+
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(opt, sizeof(opt), &o), 0);
+	KUNIT_EXPECT_EQ(test, o.saw_ts, 1);
+	KUNIT_EXPECT_EQ(test, o.tsval, 1U);
+	KUNIT_EXPECT_EQ(test, o.tsecr, 2U);
+	KUNIT_EXPECT_EQ(test, o.sack_ok, 0);
+	KUNIT_ASSERT_EQ(test, o.num_sacks, 2);
+	KUNIT_EXPECT_EQ(test, o.sacks[0].start, 0x1000U);
+	KUNIT_EXPECT_EQ(test, o.sacks[0].end, 0x2000U);
+	KUNIT_EXPECT_EQ(test, o.sacks[1].start, 0xfffffff0U);	/* wraps: still a block */
+	KUNIT_EXPECT_EQ(test, o.sacks[1].end, 0x10U);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(sack_bad, sizeof(sack_bad), &o), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(ts_bad, sizeof(ts_bad), &o), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(perm_bad, sizeof(perm_bad), &o), -EINVAL);
+}
+
+static void tcpalt_options_test_write_syn(struct kunit *test)
+{
+	/* Linux's SYN: MSS; SACK-perm in place of the NOPs before TS; NOP, window scale. */
+	const u8 linux_syn[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0,
+				 1, 3, 3, 7 };
+	const u8 no_ts[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
+	struct tcpalt_opts_out o = { .mss = 1460, .wscale = 7, .sack_perm = 1, .ts = 1,
+				     .tsval = 7 };
+	struct tcpalt_opts back;
+	u8 buf[TCPALT_MAX_OPTLEN];
+
+	KUNIT_ASSERT_EQ(test, tcpalt_options_size(&o), (int)sizeof(linux_syn));
+	tcpalt_write_options(buf, &o);
+	KUNIT_EXPECT_MEMEQ(test, buf, linux_syn, sizeof(linux_syn));
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(buf, sizeof(linux_syn), &back), 0);
+	KUNIT_EXPECT_EQ(test, back.mss, 1460);
+	KUNIT_EXPECT_EQ(test, back.sack_ok, 1);
+	KUNIT_EXPECT_EQ(test, back.wscale, 7);
+	KUNIT_EXPECT_EQ(test, back.tsval, 7U);
+	o.ts = 0;
+	KUNIT_ASSERT_EQ(test, tcpalt_options_size(&o), (int)sizeof(no_ts));
+	tcpalt_write_options(buf, &o);
+	KUNIT_EXPECT_MEMEQ(test, buf, no_ts, sizeof(no_ts));
+}
+
+static void tcpalt_options_test_write_sack(struct kunit *test)
+{
+	const struct tcpalt_sack_block b[3] = { { 100, 200 }, { 300, 400 }, { 500, 600 } };
+	struct tcpalt_opts_out o = { .wscale = -1, .ts = 1, .tsval = 1, .tsecr = 2,
+				     .num_sacks = 3, .sacks = b };
+	struct tcpalt_opts back;
+	u8 buf[TCPALT_MAX_OPTLEN];
+	int len = tcpalt_options_size(&o);
+
+	KUNIT_ASSERT_EQ(test, len, 12 + 4 + 24);	/* 40: three blocks with timestamps */
+	tcpalt_write_options(buf, &o);
+	KUNIT_EXPECT_EQ(test, buf[0], 1);
+	KUNIT_EXPECT_EQ(test, buf[1], 1);
+	KUNIT_EXPECT_EQ(test, buf[2], 8);
+	KUNIT_EXPECT_EQ(test, buf[12], 1);
+	KUNIT_EXPECT_EQ(test, buf[13], 1);
+	KUNIT_EXPECT_EQ(test, buf[14], 5);
+	KUNIT_EXPECT_EQ(test, buf[15], 26);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(buf, len, &back), 0);
+	KUNIT_ASSERT_EQ(test, back.num_sacks, 3);
+	KUNIT_EXPECT_EQ(test, back.sacks[2].start, 500U);
+	KUNIT_EXPECT_EQ(test, back.sacks[2].end, 600U);
+	KUNIT_EXPECT_EQ(test, back.tsecr, 2U);
+}
+
 static struct kunit_case tcpalt_options_test_cases[] = {
+	KUNIT_CASE(tcpalt_options_test_ts_sack),
+	KUNIT_CASE(tcpalt_options_test_write_syn),
+	KUNIT_CASE(tcpalt_options_test_write_sack),
 	KUNIT_CASE(tcpalt_options_test_mss),
 	KUNIT_CASE(tcpalt_options_test_mixed),
 	KUNIT_CASE(tcpalt_options_test_none),
