@@ -511,6 +511,9 @@ static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *
 		if (err)
 			goto error;
 	}
+	/* MSG_EOR: nothing written later joins this segment (tcp_sendmsg_locked()). */
+	if ((flags & MSG_EOR) && copied && tcpalt_sk(sk)->send_head)
+		TCPALT_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
 	if (!(flags & MSG_SENDPAGE_NOTLAST))
 		__tcpalt_push(sk, (flags & MSG_MORE) ? TCPALT_PUSH_MORE : 0);
 	return copied;
@@ -553,11 +556,13 @@ static ssize_t tcpalt_sendpage(struct socket *sock, struct page *page, int offse
 }
 
 /*
- * After the user read (tcp_cleanup_rbuf()): send the ACK still owed for more than a segment,
- * or for a small segment the read drained (unless TCP_QUICKACK was cleared), or announce a
- * window that at least doubled (or, while small, opened by two segments).
+ * After the user read @copied bytes (tcp_cleanup_rbuf()): send the ACK still owed for more
+ * than a segment, or for a small segment the read drained (unless TCP_QUICKACK was
+ * cleared), or announce a window that at least doubled (or, while small, opened by two
+ * segments).  A read that copied nothing (about to sleep on an empty queue) opened no
+ * window: it sends no window update, as Linux.
  */
-static void tcpalt_cleanup_rbuf(struct sock *sk)
+static void tcpalt_cleanup_rbuf(struct sock *sk, size_t copied)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	u32 cur, avail;
@@ -565,11 +570,13 @@ static void tcpalt_cleanup_rbuf(struct sock *sk)
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
 	if (ts->ack_pending && (ts->rcv_nxt - ts->rcv_wup > ts->rcv_mss ||
-				(ts->ack_pushed && !ts->pingpong &&
+				(copied && ts->ack_pushed && !ts->pingpong &&
 				 !atomic_read(&sk->sk_rmem_alloc)))) {
 		tcpalt_send_ack(sk);
 		return;
 	}
+	if (!copied || (sk->sk_shutdown & RCV_SHUTDOWN))
+		return;
 	cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
 	avail = tcpalt_select_window(sk);
 	if (avail > cur &&
@@ -648,7 +655,7 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 				break;
 			}
 		}
-		tcpalt_cleanup_rbuf(sk);
+		tcpalt_cleanup_rbuf(sk, copied);
 		sk_wait_data(sk, &timeo, last);
 		continue;
 found:
@@ -674,7 +681,7 @@ found:
 
 	if (copied > 0 && !(flags & MSG_PEEK)) {
 		tcpalt_rcv_space_adjust(sk);
-		tcpalt_cleanup_rbuf(sk);
+		tcpalt_cleanup_rbuf(sk, copied);
 	}
 	err = copied;
 out:

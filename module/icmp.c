@@ -28,7 +28,7 @@ void tcpalt_mtu_reduced(struct sock *sk)
 		return;
 	if (mtu < IPV4_MIN_MTU || !inet_csk_update_pmtu(sk, mtu))
 		return;
-	mss = tcpalt_route_mss(sk);
+	mss = tcpalt_route_mss(sk) - tcpalt_opt_overhead(ts);
 	if (mss >= ts->mss)
 		return;
 	ts->mss = mss;

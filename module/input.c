@@ -19,6 +19,7 @@
 #include <net/tcp.h>
 #include <net/xfrm.h>
 
+#include "loss.h"
 #include "seq.h"
 #include "tcpalt.h"
 
@@ -108,8 +109,25 @@ static void tcpalt_rcv_syn(struct sock *sk, struct sk_buff *skb)
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->copied_seq = ts->rcv_nxt;
 	/* RFC 9293 3.7.1: 536 without the option. */
+	/*
+	 * Timestamps and SACK only when both SYNs carry them: a listener's child answers what
+	 * the SYN offers, as the host's net.ipv4 sysctls allow; a connect() offered them in
+	 * its SYN (tcpalt_send_syn()).
+	 */
+	if (ts->passive) {
+		ts->tstamp_ok = !!READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_timestamps);
+		ts->sack_ok = !!READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_sack);
+	}
+	ts->tstamp_ok = ts->tstamp_ok && o.saw_ts;
+	ts->sack_ok = ts->sack_ok && o.sack_ok;
+	if (ts->tstamp_ok) {
+		ts->ts_recent = o.tsval;
+		ts->ts_recent_stamp = ktime_get_seconds();
+	}
+	/* The options every segment carries come out of the MSS (tcp_mtu_to_mss()). */
 	ts->mss = min_t(u16, max_t(u16, o.mss ? : TCPALT_DEFAULT_MSS, TCP_MIN_MSS),
-			ts->adv_mss ? : tcpalt_route_mss(sk));
+			ts->adv_mss ? : tcpalt_route_mss(sk)) - tcpalt_opt_overhead(ts);
+	ts->cc.mss = ts->mss;
 	/* RFC 7323 2.2: scaling is on only when both SYNs carried the option. */
 	ts->wscale_ok = o.wscale >= 0;
 	ts->snd_wscale = ts->wscale_ok ? o.wscale : 0;
@@ -140,15 +158,34 @@ static bool __tcpalt_oow_rate_limited(struct sock *sk)
 	return false;
 }
 
+/* Report [@seq, @end) as received twice (RFC 2883 4: the first block of the next ACK). */
+static void tcpalt_dsack_set(struct sock *sk, u32 seq, u32 end)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (!ts->sack_ok || !READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_dsack) ||
+	    !tcpalt_seq_before(seq, end))
+		return;
+	ts->dsack_block.start = seq;
+	ts->dsack_block.end = end;
+	ts->dsack = 1;
+	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_DSACKSENT);
+}
+
 /* A duplicate ACK for an unacceptable segment (@skb) or a hole (@skb NULL). */
 static void tcpalt_oow_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	const struct tcpalt_skb_cb *cb = skb ? TCPALT_SKB_CB(skb) : NULL;
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
 	/* Segments with data need their duplicate ACKs (RFC 5681 4.2): not limited. */
 	if (cb && (cb->end_seq == cb->seq || (cb->flags & TCPALT_SYN)) &&
 	    __tcpalt_oow_rate_limited(sk))
 		return;
+	/* Data we had already: say so with a D-SACK (tcp_send_dupack()). */
+	if (cb && cb->end_seq != cb->seq && tcpalt_seq_before(cb->seq, ts->rcv_nxt))
+		tcpalt_dsack_set(sk, cb->seq, tcpalt_seq_after(cb->end_seq, ts->rcv_nxt) ?
+				 ts->rcv_nxt : cb->end_seq);
 	tcpalt_send_ack(sk);
 }
 
@@ -423,7 +460,7 @@ static void tcpalt_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	tcpalt_rcv_syn(sk, skb);
 	if (ack) {
 		ts->snd_una = cb->ack_seq;
-		tcpalt_clean_rtx_queue(sk, ts->snd_una);
+		tcpalt_clean_rtx_queue(sk, ts->snd_una, NULL);
 		tcpalt_rearm_rtx(sk);
 		tcpalt_established(sk);
 		tcpalt_send_ack(sk);
@@ -446,33 +483,6 @@ static bool tcpalt_fin_acked(struct sock *sk)
 }
 
 /*
- * Congestion control for an ACK that acknowledged @acked bytes: RTT samples to the algorithm,
- * and growth only for a window in use (tcp_is_cwnd_limited()): in slow start while at least
- * half of cwnd was in flight, after it while no more than one MSS of it was idle.
- * @flight: bytes in flight before this ACK; @rtt_us: its RTT sample or -1.
- */
-static void tcpalt_cc_ack(struct sock *sk, u32 acked, u32 flight, s32 rtt_us)
-{
-	struct tcpalt_sock *ts = tcpalt_sk(sk);
-	struct tcpalt_cc *cc = &ts->cc;
-	struct tcpalt_cc_ack a = {
-		.now_us = div_u64(ktime_get_ns(), NSEC_PER_USEC),
-		.acked = acked,
-		.flight = flight,
-		.rtt_us = rtt_us,
-		.min_rtt_us = ts->min_rtt_us,
-		.snd_una = ts->snd_una,
-		.snd_nxt = ts->snd_nxt,
-	};
-
-	if (cc->ops->pkts_acked)
-		cc->ops->pkts_acked(cc, &a);
-	if (cc->cwnd < cc->ssthresh ? 2 * flight <= cc->cwnd : flight + ts->mss < cc->cwnd)
-		return;
-	cc->ops->cong_avoid(cc, &a);
-}
-
-/*
  * RFC 9293 3.10.7.4 fifth: the ACK field, in a synchronized state.  Returns false when the
  * segment must be dropped.
  */
@@ -480,7 +490,10 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
-	u32 ack = cb->ack_seq;
+	u32 ack = cb->ack_seq, prior_una = ts->snd_una, prior_flight = tcpalt_pipe(ts);
+	u32 delivered = 0, sacked_before = 0, prior_wnd = ts->snd_wnd;
+	bool dsack = false, dupack;
+	s32 rtt_us = -1;
 
 	if (tcpalt_seq_after(ack, ts->snd_nxt)) {
 		/* Acknowledges something not yet sent: send an ACK (rate-limited), drop. */
@@ -493,7 +506,13 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 			tcpalt_challenge_ack(sk, skb);
 			return false;
 		}
-		return true;	/* duplicate of an old ACK: ignore its ACK field */
+		/* An old ACK: its SACK blocks still tell (tcp_ack()'s old_ack). */
+		if (ts->sack_ok && ts->rx_opt.num_sacks) {
+			tcpalt_sacktag(sk, &delivered, &dsack);
+			tcpalt_recovery_ack(sk, prior_una, delivered, dsack, -1, prior_flight,
+					    false);
+		}
+		return true;
 	}
 	/*
 	 * Any acceptable ACK answers a keepalive or zero-window probe: the peer is alive
@@ -510,23 +529,37 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 		ts->max_window = max(ts->max_window, ts->snd_wnd);
 	}
 	if (tcpalt_seq_after(ack, ts->snd_una)) {
-		u32 acked = ack - ts->snd_una, flight = tcpalt_in_flight(ts);
-
-		s32 rtt_us;
+		u32 acked = ack - ts->snd_una;
 
 		ts->snd_una = ack;
-		rtt_us = tcpalt_clean_rtx_queue(sk, ack);
+		ts->bytes_acked += acked;
+		rtt_us = tcpalt_clean_rtx_queue(sk, ack, &sacked_before);
+		delivered = acked > sacked_before ? acked - sacked_before : 0;
+		/* Karn's rule left no sample: timestamps give one (RFC 7323 4). */
+		if (rtt_us < 0 && ts->tstamp_ok && ts->rx_opt.saw_ts && ts->rx_opt.tsecr) {
+			u32 delta = tcpalt_ts_now(ts) - ts->rx_opt.tsecr;
+
+			if (delta < 10U * 60 * MSEC_PER_SEC) {
+				rtt_us = max_t(u32, delta * USEC_PER_MSEC, 1);
+				tcpalt_rto_sample(&ts->rto, rtt_us);
+			}
+		}
 		ts->backoff = 0;
 		ts->retries = 0;
 		WRITE_ONCE(sk->sk_err_soft, 0);	/* progress: a past ICMP error is moot */
-		tcpalt_cc_ack(sk, acked, flight, rtt_us);
-		tcpalt_xmit_retrans(sk);
-		tcpalt_rearm_rtx(sk);
 	} else if (ts->rtx_kind == TCPALT_RTX_PROBE && ts->snd_wnd) {
 		/* The window opened (tcp_ack_probe(); while it stays shut, probes back off). */
 		ts->backoff = 0;
 		tcpalt_rearm_rtx(sk);
 	}
+	if (ts->sack_ok && ts->rx_opt.num_sacks)
+		tcpalt_sacktag(sk, &delivered, &dsack);
+	if (dsack)
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_DSACKRECV);
+	dupack = ack == prior_una && ack != ts->snd_nxt && !tcpalt_seg_datalen(skb) &&
+		 ts->snd_wnd == prior_wnd && !(cb->flags & (TCPALT_SYN | TCPALT_FIN));
+	if (ack != prior_una || dupack || delivered || dsack || ts->cc.ca_state != TCP_CA_Open)
+		tcpalt_recovery_ack(sk, prior_una, delivered, dsack, rtt_us, prior_flight, dupack);
 	return true;
 }
 
@@ -608,6 +641,23 @@ static bool tcpalt_collapse(struct sock *sk)
 }
 
 /*
+ * The SACK blocks again from the out-of-order queue, after pruning took data they reported
+ * (highest first: the most recent arrivals are likeliest there).
+ */
+static void tcpalt_sack_rebuild(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+
+	ts->num_sacks = 0;
+	if (!ts->sack_ok)
+		return;
+	skb_rbtree_walk(skb, &ts->ooo_root)
+		tcpalt_sack_add(ts->sacks, &ts->num_sacks, TCPALT_SKB_CB(skb)->seq,
+				TCPALT_SKB_CB(skb)->end_seq);
+}
+
+/*
  * Room for @skb (scheduled: the caller charges it)?  In-order data inside the window we
  * announced is taken whatever sk_rcvbuf says now, while the socket's memory stays close to
  * the bytes it holds (collapsing the queue when it does not): the window was a promise made
@@ -638,6 +688,7 @@ static bool tcpalt_rmem_room(struct sock *sk, struct sk_buff *skb, bool in_windo
 		ts->ooo_bytes -= last->len;
 		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OFOPRUNED);
 		kfree_skb(last);
+		tcpalt_sack_rebuild(sk);	/* RFC 2018 8: report only what we still hold */
 	}
 }
 
@@ -668,6 +719,7 @@ static bool tcpalt_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff 
  */
 void tcpalt_ofo_purge(struct sock *sk)
 {
+	tcpalt_sk(sk)->num_sacks = 0;
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct rb_node *p = rb_first(&ts->ooo_root);
 
@@ -702,6 +754,7 @@ static void tcpalt_ofo_queue(struct sock *sk, struct sk_buff *skb)
 	struct rb_node **p = &ts->ooo_root.rb_node, *parent = NULL;
 	struct sk_buff *prev = NULL, *next, *s;
 	struct net *net = sock_net(sk);
+	u32 seq0, end0;
 
 	/* The last segment starting at or before ours. */
 	while (*p) {
@@ -719,11 +772,19 @@ static void tcpalt_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		if ((cb->flags & TCPALT_FIN) && cb->end_seq == TCPALT_SKB_CB(prev)->end_seq)
 			TCPALT_SKB_CB(prev)->flags |= TCPALT_FIN;
 		tcpalt_mib_inc(net, TCPALT_MIB_OFODUPS);
+		tcpalt_dsack_set(sk, cb->seq, cb->end_seq);
+		if (ts->sack_ok)
+			tcpalt_sack_add(ts->sacks, &ts->num_sacks, TCPALT_SKB_CB(prev)->seq,
+					TCPALT_SKB_CB(prev)->end_seq);
 		goto drop;
 	}
-	if (prev && tcpalt_seq_after(TCPALT_SKB_CB(prev)->end_seq, cb->seq) &&
-	    !tcpalt_trim_head(skb, TCPALT_SKB_CB(prev)->end_seq - cb->seq))
-		goto drop;
+	seq0 = cb->seq;
+	end0 = cb->end_seq;
+	if (prev && tcpalt_seq_after(TCPALT_SKB_CB(prev)->end_seq, cb->seq)) {
+		tcpalt_dsack_set(sk, cb->seq, TCPALT_SKB_CB(prev)->end_seq);
+		if (!tcpalt_trim_head(skb, TCPALT_SKB_CB(prev)->end_seq - cb->seq))
+			goto drop;
+	}
 	/* Segments ours covers go; one that overlaps our end cuts our tail. */
 	next = prev ? skb_rb_next(prev) : skb_rb_first(&ts->ooo_root);
 	while (next && tcpalt_seq_before(TCPALT_SKB_CB(next)->seq, cb->end_seq)) {
@@ -745,6 +806,8 @@ static void tcpalt_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	ts->ooo_bytes += skb->len;
+	if (ts->sack_ok)
+		tcpalt_sack_add(ts->sacks, &ts->num_sacks, seq0, end0);
 	if (prev && tcpalt_coalesce(sk, prev, skb))
 		return;
 	skb_dst_drop(skb);
@@ -1055,7 +1118,7 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
-	u32 len = tcpalt_seg_datalen(skb);
+	u32 len = tcpalt_seg_datalen(skb), prior_nxt;
 	bool fin = cb->flags & TCPALT_FIN, data_fin, was_ooo;
 	int queued;
 
@@ -1086,13 +1149,17 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (!tcpalt_seq_after(cb->end_seq, ts->rcv_nxt) && !(fin && cb->end_seq == ts->rcv_nxt)) {
-		/* Entirely old: a retransmission we already have; ACK at once. */
+		/* Entirely old: a retransmission we already have; ACK at once, with a D-SACK. */
+		tcpalt_dsack_set(sk, cb->seq, cb->end_seq);
 		kfree_skb(skb);
 		tcpalt_send_ack(sk);
 		return;
 	}
+	if (tcpalt_seq_before(cb->seq, ts->rcv_nxt))
+		tcpalt_dsack_set(sk, cb->seq, ts->rcv_nxt);	/* partly old */
 	if (len)
 		tcpalt_event_data_recv(sk, skb, len);
+	prior_nxt = ts->rcv_nxt;
 	queued = tcpalt_queue_rcv(sk, skb);
 	if (queued < 0) {
 		/* No room: the peer will send it again; tell it where we are. */
@@ -1101,6 +1168,9 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 	}
 	was_ooo = !RB_EMPTY_ROOT(&ts->ooo_root);
 	data_fin = queued || tcpalt_ofo_drain(sk);
+	if (ts->num_sacks)
+		tcpalt_sack_trim(ts->sacks, &ts->num_sacks, ts->rcv_nxt);
+	ts->bytes_received += ts->rcv_nxt - prior_nxt;
 	if (len && !sock_flag(sk, SOCK_DEAD))
 		tcpalt_data_ready(sk);
 	if (data_fin) {
@@ -1139,6 +1209,41 @@ static void tcpalt_check_space(struct sock *sk)
 	sk->sk_write_space(sk);
 }
 
+/* The options of a segment in a synchronized state, into ts->rx_opt. */
+static void tcpalt_rcv_options(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (th->doff == sizeof(*th) / 4) {
+		ts->rx_opt.saw_ts = 0;
+		ts->rx_opt.num_sacks = 0;
+		return;
+	}
+	/* A malformed option is counted; what came before it is used, as Linux does. */
+	if (tcpalt_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), &ts->rx_opt))
+		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_MALFORMED);
+	if (!ts->tstamp_ok)
+		ts->rx_opt.saw_ts = 0;
+	if (!ts->sack_ok)
+		ts->rx_opt.num_sacks = 0;
+}
+
+/*
+ * PAWS (RFC 7323 5, tcp_paws_discard()): a segment whose TSval is older than ts_recent is an
+ * old duplicate, unless it is a RST or ts_recent is older than 24 days (5.5).
+ */
+static bool tcpalt_paws_reject(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (!ts->rx_opt.saw_ts || (TCPALT_SKB_CB(skb)->flags & TCPALT_RST) || !ts->ts_recent_stamp)
+		return false;
+	if ((s32)(ts->ts_recent - ts->rx_opt.tsval) <= 1)	/* TCP_PAWS_WINDOW */
+		return false;
+	return ktime_get_seconds() < (time64_t)ts->ts_recent_stamp + 24 * 24 * 3600;
+}
+
 /* RFC 9293 3.10.7.4: every state after SYN-SENT. */
 static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
@@ -1146,6 +1251,17 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 	struct net *net = sock_net(sk);
 	u32 len = cb->end_seq - cb->seq;
+
+	ts->segs_in++;
+	if (tcpalt_seg_datalen(skb))
+		ts->data_segs_in++;
+	tcpalt_rcv_options(sk, skb);
+	if (tcpalt_paws_reject(sk, skb)) {
+		/* RFC 7323 5.3: an old duplicate; drop it and send a duplicate ACK. */
+		tcpalt_mib_inc(net, TCPALT_MIB_PAWSDROP);
+		tcpalt_oow_ack(sk, skb);
+		goto drop;
+	}
 
 	/* A retransmitted SYN (or the peer's SYN-ACK after a simultaneous open) in SYN-RECEIVED. */
 	if (sk->sk_state == TCP_SYN_RECV && (cb->flags & TCPALT_SYN) && cb->seq == ts->irs) {
@@ -1167,6 +1283,12 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (!(cb->flags & TCPALT_RST))
 			tcpalt_oow_ack(sk, skb);
 		goto drop;
+	}
+	/* RFC 7323 4.3: the TSval to echo, from a segment that starts at or below Last.ACK.sent. */
+	if (ts->tstamp_ok && ts->rx_opt.saw_ts && !tcpalt_seq_after(cb->seq, ts->rcv_wup) &&
+	    (s32)(ts->rx_opt.tsval - ts->ts_recent) >= 0) {
+		ts->ts_recent = ts->rx_opt.tsval;
+		ts->ts_recent_stamp = ktime_get_seconds();
 	}
 	/* Second: RST.  Exactly RCV.NXT resets; elsewhere in the window, a challenge ACK. */
 	if (cb->flags & TCPALT_RST) {
@@ -1204,7 +1326,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			goto drop;
 		}
 		ts->snd_una = cb->ack_seq;
-		tcpalt_clean_rtx_queue(sk, ts->snd_una);
+		tcpalt_clean_rtx_queue(sk, ts->snd_una, NULL);
 		ts->snd_wnd = cb->win << ts->snd_wscale;
 		ts->snd_wl1 = cb->seq;
 		ts->snd_wl2 = cb->ack_seq;

@@ -42,6 +42,13 @@ static const char *const tcpalt_mib_names[TCPALT_MIB_ENTER_STATE] = {
 	[TCPALT_MIB_TWOVERFLOW]		= "TimeWaitOverflow",
 	[TCPALT_MIB_BACKLOGDROP]	= "BacklogDrop",
 	[TCPALT_MIB_RCVCOLLAPSED]	= "RcvCollapsed",
+	[TCPALT_MIB_FASTRETRANS]	= "FastRetrans",
+	[TCPALT_MIB_UNDO]		= "Undo",
+	[TCPALT_MIB_TLP]		= "LossProbes",
+	[TCPALT_MIB_TLPRECOVERY]	= "LossProbeRecovery",
+	[TCPALT_MIB_PAWSDROP]		= "PAWSDrop",
+	[TCPALT_MIB_DSACKSENT]		= "DSACKSent",
+	[TCPALT_MIB_DSACKRECV]		= "DSACKRecv",
 };
 
 /**

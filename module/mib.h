@@ -45,6 +45,13 @@ enum tcpalt_mib_field {
 	TCPALT_MIB_TWOVERFLOW,		/* no TIME-WAIT entry: tcp_max_tw_buckets reached */
 	TCPALT_MIB_BACKLOGDROP,		/* segments dropped: the owned socket's backlog was full */
 	TCPALT_MIB_RCVCOLLAPSED,	/* receive queue copied compact to make room */
+	TCPALT_MIB_FASTRETRANS,		/* fast recoveries begun (RACK or 3 duplicate ACKs) */
+	TCPALT_MIB_UNDO,		/* reductions undone: the retransmission was spurious */
+	TCPALT_MIB_TLP,			/* tail loss probes sent */
+	TCPALT_MIB_TLPRECOVERY,		/* losses a tail loss probe repaired */
+	TCPALT_MIB_PAWSDROP,		/* segments dropped by PAWS (RFC 7323 5) */
+	TCPALT_MIB_DSACKSENT,		/* D-SACK blocks sent (RFC 2883) */
+	TCPALT_MIB_DSACKRECV,		/* D-SACK blocks received */
 	TCPALT_MIB_ENTER_STATE,		/* first of TCP_MAX_STATES per-state entry counts */
 	/* first of TCP_MAX_STATES^2 transition counts, [from * TCP_MAX_STATES + to] */
 	TCPALT_MIB_TRANSITION = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,

@@ -85,6 +85,69 @@ u8 tcpalt_pick_wscale(struct sock *sk)
 	return ws;
 }
 
+/**
+ * tcpalt_ts_now() - our timestamp clock for TSval: milliseconds, as Linux's TCP_TS_HZ, plus
+ * the connection's random offset (so TSval says nothing of the host's uptime).
+ * @ts: the socket
+ *
+ * Return: the TSval to send now.
+ */
+u32 tcpalt_ts_now(const struct tcpalt_sock *ts)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC) + ts->ts_offset;
+}
+
+/**
+ * tcpalt_opt_overhead() - option bytes every data segment carries (timestamps: 12), which
+ * the send MSS leaves room for, as tcp_current_mss() does.
+ * @ts: the socket
+ *
+ * Return: the bytes.
+ */
+u32 tcpalt_opt_overhead(const struct tcpalt_sock *ts)
+{
+	return ts->tstamp_ok ? TCPALT_OPTLEN_TS_ALIGNED : 0;
+}
+
+/*
+ * The options of a segment (tcp_established_options(), tcp_syn_options()): a SYN offers MSS,
+ * SACK-permitted, timestamps and window scale, a SYN-ACK answers what the SYN offered;
+ * afterwards timestamps ride on every segment and SACK blocks (a D-SACK first) on those
+ * without data, as many as fit.
+ */
+static void tcpalt_out_options(struct sock *sk, struct tcpalt_opts_out *o,
+			       struct tcpalt_sack_block *blocks, u8 flags, u32 datalen)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int n = 0, max, i;
+
+	memset(o, 0, sizeof(*o));
+	o->wscale = -1;
+	o->ts = ts->tstamp_ok;
+	if (o->ts) {
+		o->tsval = tcpalt_ts_now(ts);
+		o->tsecr = (flags & TCPALT_ACK) ? ts->ts_recent : 0;
+	}
+	if (flags & TCPALT_SYN) {
+		o->mss = ts->adv_mss;
+		o->sack_perm = ts->sack_ok;
+		if (!(flags & TCPALT_ACK) || ts->wscale_ok)
+			o->wscale = ts->rcv_wscale;
+		return;
+	}
+	if (!ts->sack_ok || datalen || !(flags & TCPALT_ACK) || (flags & TCPALT_RST))
+		return;
+	max = o->ts ? TCPALT_MAX_SACKS - 1 : TCPALT_MAX_SACKS;
+	if (ts->dsack) {
+		blocks[n++] = ts->dsack_block;
+		ts->dsack = 0;
+	}
+	for (i = 0; i < ts->num_sacks && n < max; i++)
+		blocks[n++] = ts->sacks[i];
+	o->num_sacks = n;
+	o->sacks = blocks;
+}
+
 /*
  * Put a TCP header on @skb (a clone of a queued segment, or a fresh control segment) and hand
  * it to IP.  Frees @skb.
@@ -93,13 +156,16 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
+	struct tcpalt_sack_block blocks[TCPALT_MAX_SACKS];
 	bool syn = flags & TCPALT_SYN;
-	bool ws = syn && (!(flags & TCPALT_ACK) || ts->wscale_ok);
-	int optlen = (syn ? TCPALT_OPTLEN_MSS : 0) + (ws ? 4 : 0);
+	u32 datalen = skb->len;
+	struct tcpalt_opts_out o;
 	struct tcphdr *th;
+	int optlen, err;
 	u32 win;
-	int err;
 
+	tcpalt_out_options(sk, &o, blocks, flags, datalen);
+	optlen = tcpalt_options_size(&o);
 	th = skb_push(skb, sizeof(*th) + optlen);
 	skb_reset_transport_header(skb);
 	memset(th, 0, sizeof(*th));
@@ -118,19 +184,7 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 		ts->rcv_wup = ts->rcv_nxt;
 	}
 	th->window = htons(win);
-	if (syn) {
-		u8 *opt = (u8 *)(th + 1);
-
-		opt[0] = TCPALT_OPT_MSS;
-		opt[1] = TCPALT_OPTLEN_MSS;
-		put_unaligned_be16(ts->adv_mss, opt + 2);
-		if (ws) {
-			opt[4] = TCPALT_OPT_NOP;
-			opt[5] = TCPALT_OPT_WSCALE;
-			opt[6] = TCPALT_OPTLEN_WSCALE;
-			opt[7] = ts->rcv_wscale;
-		}
-	}
+	tcpalt_write_options((u8 *)(th + 1), &o);
 	if (flags & TCPALT_ACK) {
 		ts->ack_pending = 0;
 		ts->ack_pushed = 0;
@@ -147,6 +201,11 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OUTSEGS);
+	ts->segs_out += max_t(u32, skb_shinfo(skb)->gso_segs, 1);
+	if (datalen) {
+		ts->data_segs_out += max_t(u32, skb_shinfo(skb)->gso_segs, 1);
+		ts->bytes_sent += datalen;
+	}
 	if (flags & TCPALT_RST)
 		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OUTRSTS);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
@@ -270,7 +329,7 @@ static struct sk_buff *tcpalt_write_tail(struct sock *sk, u32 goal)
 {
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (!skb || !tcpalt_sk(sk)->send_head ||
+	if (!skb || !tcpalt_sk(sk)->send_head || TCPALT_SKB_CB(skb)->eor ||
 	    (TCPALT_SKB_CB(skb)->flags & (TCPALT_SYN | TCPALT_FIN)) || skb->len >= goal)
 		return NULL;
 	return skb;
@@ -505,6 +564,9 @@ int tcpalt_send_syn(struct sock *sk)
 	ts->rcv_wnd = 0;
 	ts->rcv_wup = 0;
 	ts->rcv_wscale = tcpalt_pick_wscale(sk);
+	/* What the SYN offers; the SYN-ACK says what is used (tcpalt_rcv_syn()). */
+	ts->tstamp_ok = !!READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_timestamps);
+	ts->sack_ok = !!READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_sack);
 	tcpalt_sync_mss(sk);
 	if (!tcpalt_queue_ctl(sk, TCPALT_SYN))
 		return -ENOBUFS;
@@ -622,11 +684,11 @@ void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp)
  * sets it and @seq).
  */
 static void __tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack,
-				u8 flags, u16 win, u16 *mss)
+				u8 flags, u16 win, u16 *mss, const struct tcpalt_opts_out *o)
 {
 	const struct iphdr *iiph = ip_hdr(in);
 	const struct tcphdr *ith = tcp_hdr(in);
-	int optlen = mss ? TCPALT_OPTLEN_MSS : 0;
+	int optlen = mss ? TCPALT_OPTLEN_MSS : o ? tcpalt_options_size(o) : 0;
 	struct flowi4 fl4;
 	struct rtable *rt;
 	struct sk_buff *skb;
@@ -666,6 +728,8 @@ static void __tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u3
 		opt[0] = TCPALT_OPT_MSS;
 		opt[1] = TCPALT_OPTLEN_MSS;
 		put_unaligned_be16(*mss, opt + 2);
+	} else if (o) {
+		tcpalt_write_options((u8 *)(th + 1), o);
 	}
 	th->check = tcp_v4_check(skb->len, iiph->daddr, iiph->saddr,
 				 csum_partial(th, skb->len, 0));
@@ -705,7 +769,7 @@ void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss
 	u16 mss = peer_mss ? : TCPALT_DEFAULT_MSS;
 
 	__tcpalt_send_reply(net, in, 0, ntohl(tcp_hdr(in)->seq) + 1, TCPALT_SYN | TCPALT_ACK,
-			    win, &mss);
+			    win, &mss, NULL);
 }
 
 /**
@@ -720,7 +784,27 @@ void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss
  */
 void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win)
 {
-	__tcpalt_send_reply(net, in, seq, ack, flags, win, NULL);
+	__tcpalt_send_reply(net, in, seq, ack, flags, win, NULL, NULL);
+}
+
+/**
+ * tcpalt_send_reply_ts() - as tcpalt_send_reply(), with timestamps (an ACK from a TIME-WAIT
+ * entry of a connection that used them: RFC 7323 3.2).
+ * @net: namespace the segment arrived in
+ * @in: the received segment
+ * @seq: sequence number of the reply
+ * @ack: acknowledgment number
+ * @flags: TCPALT_* flags
+ * @win: window to announce
+ * @tsval: TSval
+ * @tsecr: TSecr
+ */
+void tcpalt_send_reply_ts(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+			  u16 win, u32 tsval, u32 tsecr)
+{
+	struct tcpalt_opts_out o = { .wscale = -1, .ts = 1, .tsval = tsval, .tsecr = tsecr };
+
+	__tcpalt_send_reply(net, in, seq, ack, flags, win, NULL, &o);
 }
 
 /*
@@ -768,11 +852,11 @@ int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	/* The paged bytes that moved take their share of the memory with them. */
 	buff->truesize += buff->data_len;
 	skb->truesize -= buff->data_len;
-	memset(TCPALT_SKB_CB(buff), 0, sizeof(struct tcpalt_skb_cb));
+	/* The second part was sent when the first was, and has its scoreboard marks. */
+	*TCPALT_SKB_CB(buff) = *cb;
 	TCPALT_SKB_CB(buff)->seq = cb->seq + len;
-	TCPALT_SKB_CB(buff)->end_seq = cb->end_seq;
-	TCPALT_SKB_CB(buff)->flags = cb->flags;
 	cb->flags &= ~(TCPALT_FIN | TCPALT_PSH);
+	cb->eor = 0;
 	cb->end_seq = cb->seq + len;
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
 	return 0;
@@ -809,13 +893,18 @@ void __tcpalt_push(struct sock *sk, int how)
 	u32 goal = 0;
 	struct sk_buff *skb;
 
-	/* After a timeout, what was lost goes first. */
-	if (ts->in_loss && tcpalt_seq_before(ts->rtx_next, ts->rtx_high))
+	/* What was lost goes first (tcpalt_xmit_retrans()). */
+	if (ts->lost_out)
 		return;
 	while ((skb = ts->send_head)) {
 		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
-		u32 wnd = min(ts->snd_wnd, ts->cc.cwnd);
-		u32 wnd_end = ts->snd_una + wnd;
+		u32 pipe = tcpalt_pipe(ts), wnd_end = ts->snd_una + ts->snd_wnd;
+		u32 cwnd_end = ts->snd_nxt + (ts->cc.cwnd > pipe ? ts->cc.cwnd - pipe : 0);
+
+		/* Not strict about cwnd for the final FIN (tcp_cwnd_test()): it always goes. */
+		if (tcpalt_seq_before(cwnd_end, wnd_end) &&
+		    !((cb->flags & TCPALT_FIN) && skb->len <= ts->mss))
+			wnd_end = cwnd_end;
 
 		if (!(cb->flags & TCPALT_SYN) && tcpalt_seq_after(cb->end_seq, wnd_end)) {
 			u32 room = tcpalt_seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
@@ -834,7 +923,7 @@ void __tcpalt_push(struct sock *sk, int how)
 				continue;
 			/* A bare FIN needs no window: receivers take it at a zero window. */
 			if (!skb->len && (cb->flags & TCPALT_FIN) &&
-			    cb->seq == ts->snd_una + ts->snd_wnd && ts->snd_wnd <= ts->cc.cwnd)
+			    cb->seq == ts->snd_una + ts->snd_wnd)
 				goto send;
 			/* Persist: probe the zero window (armed once; it backs off by itself). */
 			if (!ts->snd_wnd && !tcpalt_in_flight(ts) &&
@@ -867,6 +956,8 @@ send:
 			ts->pingpong = 1;
 		if (skb->len < ts->mss)
 			ts->snd_sml = cb->end_seq;
+		if (ts->cc.ca_state == TCP_CA_Recovery)
+			ts->prr_out += skb->len;
 		ts->snd_nxt = cb->end_seq;
 		ts->lsndtime = jiffies;
 		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
@@ -920,12 +1011,14 @@ void tcpalt_retransmit_all(struct sock *sk)
  */
 static int tcpalt_trim_queued(struct sock *sk, struct sk_buff *skb, u32 len)
 {
-	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	struct skb_shared_info *shinfo;
 	u32 eat, paged;
 	int i, k;
 
+	/* A private head first: the frags below belong to it, not to a clone in flight. */
 	if (tcpalt_unclone(skb))
 		return -ENOMEM;
+	shinfo = skb_shinfo(skb);
 	eat = min_t(u32, len, skb_headlen(skb));
 	__skb_pull(skb, eat);
 	paged = len - eat;
@@ -979,9 +1072,32 @@ static int __tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb, u32 max
 	cb->retransmitted = 1;
 	if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
 		return -ENOBUFS;
+	cb->sent_ns = ktime_get_ns();	/* RACK goes by the latest transmission */
+	if (cb->sacked & TCPALT_LOST)
+		cb->sacked |= TCPALT_RETRANS;
+	if (!ts->retrans_stamp)
+		ts->retrans_stamp = tcpalt_ts_now(ts) ? : 1;
+	if (ts->undo_retrans < 0)
+		ts->undo_retrans = 0;
+	ts->undo_retrans++;
+	if (ts->cc.ca_state == TCP_CA_Recovery)
+		ts->prr_out += skb->len;
+	ts->bytes_retrans += skb->len;
 	ts->total_retrans++;
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_RETRANSSEGS);
 	return 0;
+}
+
+/**
+ * tcpalt_retransmit_one() - send one queued, already sent segment again.
+ * @sk: the socket; must be locked by the caller
+ * @skb: the segment
+ *
+ * Return: 0 or -ENOBUFS.
+ */
+int tcpalt_retransmit_one(struct sock *sk, struct sk_buff *skb)
+{
+	return __tcpalt_retransmit_skb(sk, skb, U32_MAX);
 }
 
 static int tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb)
@@ -990,37 +1106,30 @@ static int tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 }
 
 /**
- * tcpalt_xmit_retrans() - after a timeout, resend what was in flight then, from where the
- * resending got to, as far as the congestion window allows (RFC 5681 3.1, RFC 6582's
- * go-back-N without SACK); once all of it is acknowledged, new data follows.
+ * tcpalt_xmit_retrans() - send again the segments marked lost, oldest first, as far as the
+ * congestion window allows (tcp_xmit_retransmit_queue()); new data waits until they are out.
  * @sk: the socket; must be locked by the caller
  */
 void tcpalt_xmit_retrans(struct sock *sk)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 pipe = tcpalt_pipe(ts);
 	struct sk_buff *skb;
 
-	if (!ts->in_loss)
+	if (!ts->lost_out)
 		return;
-	if (!tcpalt_seq_before(ts->snd_una, ts->rtx_high)) {
-		ts->in_loss = 0;	/* all of it arrived */
-		return;
-	}
-	if (tcpalt_seq_before(ts->rtx_next, ts->snd_una))
-		ts->rtx_next = ts->snd_una;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
-		u32 pipe = ts->rtx_next - ts->snd_una;
 
-		if (skb == ts->send_head || !tcpalt_seq_before(ts->rtx_next, ts->rtx_high) ||
-		    pipe >= ts->cc.cwnd)
+		if (skb == ts->send_head || pipe >= ts->cc.cwnd)
 			break;
-		if (!tcpalt_seq_after(cb->end_seq, ts->rtx_next))
-			continue;	/* acknowledged, or resent already */
+		if ((cb->sacked & (TCPALT_SACKED | TCPALT_LOST | TCPALT_RETRANS)) != TCPALT_LOST)
+			continue;
 		if (__tcpalt_retransmit_skb(sk, skb, ts->cc.cwnd - pipe))
 			break;
-		ts->rtx_next = cb->end_seq;
+		pipe += skb->len;
 	}
+	tcpalt_sb_recount(sk);
 }
 
 /**
@@ -1028,14 +1137,16 @@ void tcpalt_xmit_retrans(struct sock *sk)
  * newest one that was sent only once (Karn's rule, RFC 6298 3).
  * @sk: the socket; must be locked by the caller
  * @ack: the new SND.UNA
+ * @sacked: if not NULL, set to the bytes of it that were SACKed before (delivered already)
  *
  * Return: the RTT sample in microseconds, or -1 when there is none.
  */
-s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
+s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack, u32 *sacked)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct sk_buff *skb;
-	u64 sample_ns = 0;
+	u64 sample_ns = 0, now = ktime_get_ns();
+	u32 sacked_bytes = 0;
 	bool freed = false;
 	s32 rtt_us;
 
@@ -1044,6 +1155,10 @@ s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
 
 		if (tcpalt_seq_after(cb->end_seq, ack))
 			break;
+		if (cb->sacked & TCPALT_SACKED)
+			sacked_bytes += cb->end_seq - cb->seq;
+		else
+			tcpalt_rack_advance(sk, cb, now);
 		if (!cb->retransmitted && cb->sent_ns)
 			sample_ns = cb->sent_ns;
 		__skb_unlink(skb, &sk->sk_write_queue);
@@ -1052,9 +1167,11 @@ s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack)
 	}
 	if (freed)
 		ts->queue_shrunk = 1;
+	if (sacked)
+		*sacked = sacked_bytes;
 	if (!sample_ns)
 		return -1;
-	rtt_us = min_t(u64, div_u64(ktime_get_ns() - sample_ns, NSEC_PER_USEC), S32_MAX);
+	rtt_us = min_t(u64, div_u64(now - sample_ns, NSEC_PER_USEC), S32_MAX);
 	tcpalt_rto_sample(&ts->rto, rtt_us);
 	if (!ts->min_rtt_us || rtt_us < ts->min_rtt_us)
 		ts->min_rtt_us = max(rtt_us, 1);

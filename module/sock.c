@@ -77,6 +77,8 @@ static void tcpalt_priv_init(struct sock *sk)
 	ts->cc.cwnd = TCPALT_INIT_CWND * TCPALT_DEFAULT_MSS;
 	ts->cc.ssthresh = U32_MAX;
 	ts->cc.ops = &tcpalt_reno;
+	ts->ts_offset = get_random_u32();
+	ts->undo_retrans = -1;
 	ts->keepidle = 7200;
 	ts->keepintvl = 75;
 	ts->keepcnt = 9;
@@ -529,10 +531,9 @@ int tcpalt_disconnect(struct sock *sk)
 	tcpalt_done(sk);
 	skb_queue_purge(&sk->sk_receive_queue);
 	/* What the next connection must learn afresh. */
-	tcpalt_sk(sk)->in_loss = 0;
 	tcpalt_sk(sk)->quick = 0;
 	tcpalt_sk(sk)->ato_ns = 0;
-	tcpalt_sk(sk)->cc.ssthresh = U32_MAX;
+	tcpalt_recovery_reset(tcpalt_sk(sk));
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	WRITE_ONCE(sk->sk_err, 0);

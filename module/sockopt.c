@@ -77,7 +77,9 @@ static int tcpalt_ip_setsockopt(struct sock *sk, int level, int optname, sockptr
 		lock_sock(sk);
 		tcpalt_sk(sk)->adv_mss = tcpalt_route_mss(sk);
 		if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))) {
-			tcpalt_sk(sk)->mss = min(tcpalt_sk(sk)->mss, tcpalt_route_mss(sk));
+			tcpalt_sk(sk)->mss = min_t(u32, tcpalt_sk(sk)->mss,
+						   tcpalt_route_mss(sk) -
+						   tcpalt_opt_overhead(tcpalt_sk(sk)));
 			tcpalt_sk(sk)->cc.mss = tcpalt_sk(sk)->mss;
 		}
 		release_sock(sk);
@@ -232,14 +234,37 @@ static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
 				  ts->cc.ssthresh / ts->mss;
 	info->tcpi_snd_cwnd = max_t(u32, ts->cc.cwnd / ts->mss, 1);
 	info->tcpi_advmss = ts->adv_mss;
-	info->tcpi_reordering = 3;
 	info->tcpi_rcv_space = ts->rcvq_space;
 	info->tcpi_rcv_rtt = ts->rcv_rtt_us;
 	info->tcpi_total_retrans = ts->total_retrans;
 	info->tcpi_snd_wnd = ts->snd_wnd;
 	info->tcpi_notsent_bytes = ts->write_seq - ts->snd_nxt;
-	if (!ts->nodelay)
-		info->tcpi_options = 0;
+	info->tcpi_ca_state = ts->cc.ca_state;
+	if (ts->tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (ts->sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
+	if (ts->wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = ts->snd_wscale;
+		info->tcpi_rcv_wscale = ts->rcv_wscale;
+	}
+	info->tcpi_sacked = DIV_ROUND_UP(ts->sacked_out, ts->mss);
+	info->tcpi_lost = DIV_ROUND_UP(ts->lost_out, ts->mss);
+	info->tcpi_retrans = DIV_ROUND_UP(ts->retrans_out, ts->mss);
+	info->tcpi_reordering = ts->reord_seen ? 4 : 3;
+	info->tcpi_reord_seen = ts->reord_count;
+	info->tcpi_dsack_dups = ts->dsack_dups;
+	info->tcpi_bytes_acked = ts->bytes_acked;
+	info->tcpi_bytes_received = ts->bytes_received;
+	info->tcpi_bytes_sent = ts->bytes_sent;
+	info->tcpi_bytes_retrans = ts->bytes_retrans;
+	info->tcpi_segs_in = ts->segs_in;
+	info->tcpi_segs_out = ts->segs_out;
+	info->tcpi_data_segs_in = ts->data_segs_in;
+	info->tcpi_data_segs_out = ts->data_segs_out;
+	info->tcpi_min_rtt = ts->min_rtt_us ? : ~0U;
+	info->tcpi_delivered = DIV_ROUND_UP_ULL(ts->bytes_acked, ts->mss);
 	release_sock(sk);
 }
 

@@ -117,6 +117,8 @@ enum tcpalt_rtx_kind {
 	TCPALT_RTX_RETRANSMIT,	/* data, SYN, SYN-ACK or FIN unacknowledged */
 	TCPALT_RTX_PROBE,	/* zero-window probe, RFC 9293 3.8.6.1 */
 	TCPALT_RTX_CORK,	/* a corked partial segment's 200 ms ceiling (tcp(7) TCP_CORK) */
+	TCPALT_RTX_REO,		/* RACK's reordering window of a segment not yet lost (RFC 8985) */
+	TCPALT_RTX_TLP,		/* tail loss probe (RFC 8985 7) */
 };
 
 /* How tcpalt_push() treats a partial (sub-MSS) segment at the tail, as Linux's nonagle bits. */
@@ -186,9 +188,45 @@ struct tcpalt_port;
  * @window_clamp: largest window we announce (TCP_WINDOW_CLAMP; 0 = none)
  * @notsent_lowat: TCP_NOTSENT_LOWAT (0 = net.ipv4.tcp_notsent_lowat)
  * @queue_shrunk: an ACK freed part of the write queue (the send buffer may grow)
- * @in_loss: retransmitting after a timeout, from @rtx_next up to @rtx_high
- * @rtx_next: next sequence number to retransmit after a timeout
- * @rtx_high: SND.NXT when the timeout struck: the end of what is retransmitted
+ * @tstamp_ok: timestamps negotiated (RFC 7323 3)
+ * @sack_ok: SACK negotiated (RFC 2018)
+ * @num_sacks: blocks in @sacks (what we report to the peer)
+ * @dsack: @dsack_block is to be reported (RFC 2883)
+ * @ts_offset: added to our clock in TSval (a per-connection random offset)
+ * @ts_recent: the peer's TSval to echo (RFC 7323 4.3)
+ * @ts_recent_stamp: seconds (monotonic) when @ts_recent was taken
+ * @rx_opt: options of the segment being processed
+ * @sacks: SACK blocks for our out-of-order queue, most recent first
+ * @dsack_block: a duplicate range to report
+ * @sacked_out: bytes the peer SACKed (sender scoreboard; recounted per ACK)
+ * @lost_out: bytes marked lost and not yet retransmitted
+ * @retrans_out: bytes retransmitted and not yet acknowledged or SACKed
+ * @high_seq: SND.NXT when recovery or loss began (its end)
+ * @prior_flight: bytes in flight when recovery began (RFC 6937 RecoverFS)
+ * @prr_delivered: bytes delivered since recovery began (RFC 6937)
+ * @prr_out: bytes sent since recovery began
+ * @dupacks: duplicate ACKs counted without SACK (RFC 5681, NewReno)
+ * @highest_sack: end of the highest SACKed sequence
+ * @reord_seen: reordering observed (RACK widens its window)
+ * @rack_ns: send time of the most recently sent segment delivered (RFC 8985 RACK.xmit_ts)
+ * @rack_end_seq: its end (RACK.end_seq)
+ * @rack_rtt_us: its RTT (RACK.rtt)
+ * @reo_us: RACK's wait for a segment not yet lost (0: none waits)
+ * @tlp_high_seq: SND.NXT when a loss probe was sent, 0 when none is outstanding
+ * @tlp_retrans: the probe was a retransmission
+ * @retrans_stamp: our TSval clock (ms) at the episode's first retransmission, 0 if none
+ * @undo_marker: SND.UNA when the episode began; 0 when undo is impossible
+ * @undo_retrans: retransmissions of the episode not yet shown spurious by D-SACK
+ * @bytes_acked: bytes acknowledged (TCP_INFO, RFC 4898)
+ * @bytes_received: bytes received in order
+ * @bytes_sent: data bytes sent, retransmissions included
+ * @bytes_retrans: data bytes retransmitted
+ * @segs_in: segments received
+ * @segs_out: segments sent
+ * @data_segs_in: segments received with data
+ * @data_segs_out: segments sent with data
+ * @dsack_dups: D-SACK blocks received
+ * @reord_count: reorderings seen
  * @keepidle: TCP_KEEPIDLE (s)
  * @keepintvl: TCP_KEEPINTVL (s)
  * @keepcnt: TCP_KEEPCNT
@@ -271,9 +309,45 @@ struct tcpalt_sock {
 	u32 window_clamp;
 	u32 notsent_lowat;
 	u8 queue_shrunk;
-	u8 in_loss;
-	u32 rtx_next;
-	u32 rtx_high;
+	u8 tstamp_ok;
+	u8 sack_ok;
+	u8 num_sacks;
+	u8 dsack;
+	u32 ts_offset;
+	u32 ts_recent;
+	u32 ts_recent_stamp;
+	struct tcpalt_opts rx_opt;
+	struct tcpalt_sack_block sacks[TCPALT_MAX_SACKS];
+	struct tcpalt_sack_block dsack_block;
+	u32 sacked_out;
+	u32 lost_out;
+	u32 retrans_out;
+	u32 high_seq;
+	u32 prior_flight;
+	u32 prr_delivered;
+	u32 prr_out;
+	u32 dupacks;
+	u32 highest_sack;
+	u8 reord_seen;
+	u8 tlp_retrans;
+	u64 rack_ns;
+	u32 rack_end_seq;
+	u32 rack_rtt_us;
+	u32 reo_us;
+	u32 tlp_high_seq;
+	u32 retrans_stamp;
+	u32 undo_marker;
+	int undo_retrans;
+	u64 bytes_acked;
+	u64 bytes_received;
+	u64 bytes_sent;
+	u64 bytes_retrans;
+	u32 segs_in;
+	u32 segs_out;
+	u32 data_segs_in;
+	u32 data_segs_out;
+	u32 dsack_dups;
+	u32 reord_count;
 	u8 probes_out;
 	int keepidle;
 	int keepintvl;
@@ -316,9 +390,11 @@ static inline struct sock *tcpalt_to_sk(struct tcpalt_sock *ts)
  * @end_seq: @seq + data length + SYN + FIN
  * @ack_seq: acknowledgment number (received segments)
  * @flags: TCPALT_* header flags
- * @win: window field (received segments)
  * @retransmitted: sent more than once (Karn's rule: no RTT sample)
- * @sent_ns: when first sent (RTT sample)
+ * @sacked: TCPALT_SACKED, TCPALT_LOST, TCPALT_RETRANS (sender scoreboard)
+ * @eor: the user ended a record here (MSG_EOR): later data starts a new segment
+ * @win: window field (received segments)
+ * @sent_ns: when last sent (RTT sample, RACK)
  */
 struct tcpalt_skb_cb {
 	u32 seq;
@@ -326,9 +402,16 @@ struct tcpalt_skb_cb {
 	u32 ack_seq;
 	u8 flags;
 	u8 retransmitted;
+	u8 sacked;
+	u8 eor;
 	u16 win;
 	u64 sent_ns;
 };
+
+/* Scoreboard bits of a sent segment (tcpalt_skb_cb::sacked), as Linux's TCPCB_*. */
+#define TCPALT_SACKED	0x01	/* the peer SACKed it */
+#define TCPALT_LOST	0x02	/* taken as lost: to be retransmitted */
+#define TCPALT_RETRANS	0x04	/* retransmitted, not yet acknowledged or SACKed */
 
 #define TCPALT_SKB_CB(skb) ((struct tcpalt_skb_cb *)&((skb)->cb[0]))
 
@@ -341,6 +424,10 @@ struct tcpalt_skb_cb {
  * @snd_nxt: our sequence number after our FIN
  * @rcv_nxt: next sequence number expected (after the peer's FIN)
  * @rcv_wnd: window field we advertise (already shifted by the connection's scale)
+ * @tstamp_ok: the connection used timestamps
+ * @ts_offset: its TSval offset
+ * @ts_recent: the peer's last TSval (PAWS, RFC 6191)
+ * @ts_recent_stamp: seconds when @ts_recent was taken
  * @port: the connection's port reservation, held until 2MSL ends
  * @rcu: deferred free
  */
@@ -352,6 +439,10 @@ struct tcpalt_tw {
 	u32 snd_nxt;
 	u32 rcv_nxt;
 	u32 rcv_wnd;
+	u8 tstamp_ok;
+	u32 ts_offset;
+	u32 ts_recent;
+	u32 ts_recent_stamp;
 	struct tcpalt_port *port;
 	struct rcu_head rcu;
 };
@@ -496,6 +587,8 @@ void tcpalt_send_fin(struct sock *sk);
 void tcpalt_send_active_reset(struct sock *sk, gfp_t gfp);
 void tcpalt_send_probe(struct sock *sk);
 void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags, u16 win);
+void tcpalt_send_reply_ts(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+			  u16 win, u32 tsval, u32 tsecr);
 void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss, u16 win);
 void __tcpalt_push(struct sock *sk, int how);
 static inline void tcpalt_push(struct sock *sk)
@@ -509,10 +602,13 @@ u32 tcpalt_size_goal(struct sock *sk);
 void tcpalt_sndbuf_expand(struct sock *sk);
 bool tcpalt_stream_memory_free(const struct sock *sk, int wake);
 void tcpalt_xmit_retrans(struct sock *sk);
+u32 tcpalt_ts_now(const struct tcpalt_sock *ts);
+u32 tcpalt_opt_overhead(const struct tcpalt_sock *ts);
 int tcpalt_retransmit_head(struct sock *sk);
 void tcpalt_retransmit_all(struct sock *sk);
 int tcpalt_fragment(struct sock *sk, struct sk_buff *skb, u32 len);
-s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack);
+s32 tcpalt_clean_rtx_queue(struct sock *sk, u32 ack, u32 *sacked);
+int tcpalt_retransmit_one(struct sock *sk, struct sk_buff *skb);
 u32 tcpalt_select_window(struct sock *sk);
 u8 tcpalt_pick_wscale(struct sock *sk);
 u16 tcpalt_route_mss(struct sock *sk);
@@ -520,6 +616,29 @@ void tcpalt_sync_mss(struct sock *sk);
 static inline u32 tcpalt_in_flight(const struct tcpalt_sock *ts)
 {
 	return ts->snd_nxt - ts->snd_una;
+}
+
+/* recovery.c: the sender's scoreboard, RACK-TLP, fast recovery with PRR, undo */
+void tcpalt_sacktag(struct sock *sk, u32 *delivered, bool *dsack);
+void tcpalt_sb_recount(struct sock *sk);
+void tcpalt_recovery_ack(struct sock *sk, u32 prior_una, u32 delivered, bool dsack,
+			 s32 rtt_us, u32 prior_flight, bool dupack);
+void tcpalt_enter_loss(struct sock *sk);
+void tcpalt_recovery_reset(struct tcpalt_sock *ts);
+void tcpalt_rack_timeout(struct sock *sk);
+void tcpalt_tlp_timeout(struct sock *sk);
+u64 tcpalt_tlp_ns(struct sock *sk, u64 rto_ns);
+void tcpalt_rack_advance(struct sock *sk, const struct tcpalt_skb_cb *cb, u64 now);
+
+/*
+ * Bytes in flight (RFC 6675 pipe, tcp_packets_in_flight()): sent and not acknowledged, less
+ * what the peer SACKed and what is lost and not yet sent again.
+ */
+static inline u32 tcpalt_pipe(const struct tcpalt_sock *ts)
+{
+	u32 out = ts->sacked_out + ts->lost_out;
+
+	return tcpalt_in_flight(ts) > out ? tcpalt_in_flight(ts) - out : 0;
 }
 
 /*

@@ -70,7 +70,18 @@ void tcpalt_rearm_rtx(struct sock *sk)
 	u64 ns = (u64)tcpalt_rto_backoff(&ts->rto, ts->backoff) * NSEC_PER_USEC;
 
 	if (tcpalt_in_flight(ts)) {
-		ts->rtx_kind = TCPALT_RTX_RETRANSMIT;
+		u64 tlp = tcpalt_tlp_ns(sk, ns);
+
+		/* RACK's reordering window first, then a loss probe, else the RTO. */
+		if (ts->reo_us && ts->reo_us < ns / NSEC_PER_USEC) {
+			ts->rtx_kind = TCPALT_RTX_REO;
+			ns = (u64)ts->reo_us * NSEC_PER_USEC + 2 * TICK_NSEC;
+		} else if (tlp) {
+			ts->rtx_kind = TCPALT_RTX_TLP;
+			ns = tlp;
+		} else {
+			ts->rtx_kind = TCPALT_RTX_RETRANSMIT;
+		}
 		tcpalt_timer_arm(sk, &ts->rtx_timer, ns);
 	} else if (ts->send_head && !ts->snd_wnd) {
 		ts->rtx_kind = TCPALT_RTX_PROBE;
@@ -151,6 +162,14 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		__tcpalt_push(sk, TCPALT_PUSH_FORCE);
 		return;
 	}
+	if (kind == TCPALT_RTX_REO) {
+		tcpalt_rack_timeout(sk);
+		return;
+	}
+	if (kind == TCPALT_RTX_TLP) {
+		tcpalt_tlp_timeout(sk);
+		return;
+	}
 	if (kind == TCPALT_RTX_PROBE) {
 		if (ts->snd_wnd || !ts->send_head) {
 			tcpalt_push(sk);
@@ -189,26 +208,15 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
-	/*
-	 * RFC 5681 3.1: a new ssthresh from the algorithm (Reno: half the window), cwnd = 1
-	 * segment (tcp_enter_loss()); a second timeout in a row keeps the first one's ssthresh.
-	 */
-	if (ts->cc.ca_state != TCP_CA_Loss || !ts->backoff)
-		ts->cc.ssthresh = ts->cc.ops->ssthresh(&ts->cc);
-	if (ts->cc.ops->cwnd_event)
-		ts->cc.ops->cwnd_event(&ts->cc, CA_EVENT_LOSS);
-	ts->cc.cwnd = ts->mss;
-	ts->cc.cwnd_cnt = 0;
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		tcpalt_retransmit_head(sk);
 	} else {
 		/*
-		 * Everything in flight is taken as lost (tcp_enter_loss()): resent from SND.UNA
-		 * as the congestion window, growing again in slow start, allows.
+		 * RFC 5681 3.1 and tcp_enter_loss(): ssthresh from the algorithm, cwnd one
+		 * segment, everything not SACKed lost and resent from SND.UNA as the window,
+		 * growing again in slow start, allows.
 		 */
-		ts->in_loss = 1;
-		ts->rtx_next = ts->snd_una;
-		ts->rtx_high = ts->snd_nxt;
+		tcpalt_enter_loss(sk);
 		tcpalt_xmit_retrans(sk);
 	}
 	ts->backoff = min_t(u8, ts->backoff + 1, 16);

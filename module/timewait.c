@@ -83,6 +83,10 @@ void tcpalt_time_wait(struct sock *sk)
 		tw->rcv_nxt = ts->rcv_nxt;
 		/* The window field as sent: shifted by our scale (RFC 7323 2.3). */
 		tw->rcv_wnd = min(ts->rcv_wnd >> ts->rcv_wscale, TCPALT_MAX_WINDOW);
+		tw->tstamp_ok = ts->tstamp_ok;
+		tw->ts_offset = ts->ts_offset;
+		tw->ts_recent = ts->ts_recent;
+		tw->ts_recent_stamp = ts->ts_recent_stamp;
 		tw->port = ts->port;	/* the port stays taken for 2MSL */
 		ts->port = NULL;
 		hrtimer_init(&tw->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
@@ -113,6 +117,30 @@ bool tcpalt_tw_kill(struct tcpalt_tw *tw)
 	return true;
 }
 
+/* The timestamps of a segment for the entry (none when the connection did not use them). */
+static void tcpalt_tw_options(struct tcpalt_tw *tw, struct sk_buff *skb, struct tcpalt_opts *o)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	o->saw_ts = 0;
+	if (tw->tstamp_ok && th->doff > sizeof(*th) / 4 &&
+	    tcpalt_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), o))
+		tcpalt_mib_inc(tw->h.net, TCPALT_MIB_MALFORMED);
+}
+
+/* The entry's ACK, with timestamps when the connection used them. */
+static void tcpalt_tw_ack(struct tcpalt_tw *tw, struct sk_buff *skb)
+{
+	if (tw->tstamp_ok)
+		tcpalt_send_reply_ts(tw->h.net, skb, tw->snd_nxt, tw->rcv_nxt, TCPALT_ACK,
+				     tw->rcv_wnd,
+				     (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC) + tw->ts_offset,
+				     tw->ts_recent);
+	else
+		tcpalt_send_reply(tw->h.net, skb, tw->snd_nxt, tw->rcv_nxt, TCPALT_ACK,
+				  tw->rcv_wnd);
+}
+
 /**
  * tcpalt_tw_rcv() - a segment for a connection in TIME-WAIT (RFC 9293 3.10.7.4).
  * @tw: the entry; the caller holds a reference
@@ -125,29 +153,49 @@ enum tcpalt_tw_verdict tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb)
 {
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
 	struct net *net = tw->h.net;
+	struct tcpalt_opts o;
+	bool paws_reject;
 
 	if (cb->flags & TCPALT_RST) {
 		/* RFC 1337: TIME-WAIT assassination hazards; stay. */
 		tcpalt_mib_inc(net, TCPALT_MIB_TWRSTIGNORED);
 		goto drop;
 	}
-	if ((cb->flags & (TCPALT_SYN | TCPALT_ACK)) == TCPALT_SYN &&
-	    tcpalt_seq_after(cb->seq, tw->rcv_nxt) && tcpalt_tw_kill(tw)) {
+	tcpalt_tw_options(tw, skb, &o);
+	paws_reject = tw->tstamp_ok && o.saw_ts && tw->ts_recent_stamp &&
+		      (s32)(tw->ts_recent - o.tsval) > 1;
+	/*
+	 * A new SYN ends the entry (RFC 9293 3.10.7.4 and RFC 6191): one above the old
+	 * connection's sequence space, or, when it used timestamps, one whose TSval is newer.
+	 */
+	if ((cb->flags & (TCPALT_SYN | TCPALT_ACK)) == TCPALT_SYN && !paws_reject &&
+	    (tcpalt_seq_after(cb->seq, tw->rcv_nxt) ||
+	     (tw->tstamp_ok && o.saw_ts && (s32)(o.tsval - tw->ts_recent) > 0)) &&
+	    tcpalt_tw_kill(tw)) {
 		tcpalt_mib_inc(net, TCPALT_MIB_TWRECYCLED);
 		return TCPALT_TW_SYN;
+	}
+	if (paws_reject) {
+		tcpalt_mib_inc(net, TCPALT_MIB_PAWSDROP);
+		tcpalt_tw_ack(tw, skb);
+		goto drop;
 	}
 	if ((cb->flags & TCPALT_FIN) && cb->end_seq == tw->rcv_nxt) {
 		/* The peer did not get our ACK of its FIN: ACK again, restart 2MSL. */
 		tcpalt_mib_inc(net, TCPALT_MIB_TWREACKS);
+		if (o.saw_ts) {
+			tw->ts_recent = o.tsval;
+			tw->ts_recent_stamp = ktime_get_seconds();
+		}
 		if (hrtimer_try_to_cancel(&tw->timer) == 1)
 			hrtimer_start(&tw->timer, ns_to_ktime(tcpalt_tw_len_ns(net)),
 				      HRTIMER_MODE_REL_SOFT);
-		tcpalt_send_reply(net, skb, tw->snd_nxt, tw->rcv_nxt, TCPALT_ACK, tw->rcv_wnd);
+		tcpalt_tw_ack(tw, skb);
 		goto drop;
 	}
 	/* Anything else that is not an old duplicate ACK gets an ACK (3.10.7.4 first). */
 	if (cb->end_seq != cb->seq || (cb->flags & TCPALT_SYN))
-		tcpalt_send_reply(net, skb, tw->snd_nxt, tw->rcv_nxt, TCPALT_ACK, tw->rcv_wnd);
+		tcpalt_tw_ack(tw, skb);
 drop:
 	kfree_skb(skb);
 	return TCPALT_TW_DONE;
