@@ -102,6 +102,10 @@ FIXTURE_SETUP(loss)
 FIXTURE_TEARDOWN(loss)
 {
 	EXPECT_EQ(0, self->peer.bad_csums);
+	/* RFC 7323 3.2: once negotiated, timestamps on every segment (but RST). */
+	EXPECT_EQ(0, self->no_ts) TH_LOG("%u segments without timestamps first, e.g. %s",
+					 self->no_ts, self->no_ts_seg);
+	EXPECT_EQ(0, self->ts_back) TH_LOG("TSval went backwards %u times", self->ts_back);
 	if (self->fd >= 0) {
 		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
 
@@ -418,6 +422,18 @@ TEST_F_TIMEOUT(loss, syn_options_synack_no_ts, TEST_SECS)
 
 	syn_to_listener(_metadata, self, 0x22000000, &of, 0, &s);
 	check_syn_opts(_metadata, &s, 1460, true, false, -1, true);
+}
+
+/* Without SACK-permitted from the peer the SYN-ACK has MSS, 01 01 08 0a TSval TSecr, ws. */
+TEST_F_TIMEOUT(loss, syn_options_synack_no_sack, TEST_SECS)
+{
+	const struct offer of = { .sack = false, .ts = true, .wscale = PEER_WSCALE,
+				  .mss = PEER_MSS };
+	uint32_t syn_ts = self->tsval;
+	struct pkt_seg s;
+
+	syn_to_listener(_metadata, self, 0x27000000, &of, 0, &s);
+	check_syn_opts(_metadata, &s, 1460, false, true, syn_ts, true);
 }
 
 /* Neither SACK nor timestamps nor window scale offered: the SYN-ACK carries MSS alone. */
@@ -867,6 +883,8 @@ TEST_F_TIMEOUT(loss, sack_fast_retransmit, TEST_SECS)
 	rto = rto_ms(self->fd);
 	ASSERT_LE(200, rto);
 	TH_LOG("first flight %d segments of %zu bytes, rto %d ms", f.n, f.seg[0].len, rto);
+	/* RFC 6691: the peer's MSS counts no options, so 12 bytes of timestamps come off it. */
+	EXPECT_EQ(PEER_MSS - 12, f.seg[0].len);
 
 	t_sack = peer_now_ms();
 	for (i = 1; i < f.n; i++) {
@@ -932,6 +950,7 @@ TEST_F_TIMEOUT(loss, nosack_dupacks, TEST_SECS)
 	ASSERT_LE(4, f.n) TH_LOG("first flight of %d segments", f.n);
 	hole = f.seg[1].seq;
 	hole_end = hole + f.seg[1].len;
+	EXPECT_EQ(PEER_MSS, f.seg[0].len) TH_LOG("no options: full-sized segments of the MSS");
 	ASSERT_EQ(base, f.seg[0].seq);
 
 	/* ACK the first segment; new data may follow (slow start). */
