@@ -931,7 +931,9 @@ TEST_F_TIMEOUT(loss, sack_fast_retransmit, TEST_SECS)
  * sends duplicate ACKs of the second: after two nothing is retransmitted (watched until half
  * an RTO after the last ACK that advanced); the third brings exactly one retransmission of the
  * second segment, at once, in Recovery (RFC 5681 3.2, RFC 6582).  Linux's tail loss probe and
- * RACK need SACK, so with Reno nothing else retransmits before the RTO.
+ * RACK need SACK, so with Reno nothing else retransmits before the RTO (Linux marks the head
+ * lost in tcp_newreno_mark_lost() once the duplicate ACKs reach tcp_reordering, 3).  Then a
+ * partial ACK (the fifth segment lost as well) retransmits the fifth at once.
  */
 TEST_F_TIMEOUT(loss, nosack_dupacks, TEST_SECS)
 {
@@ -997,11 +999,43 @@ TEST_F_TIMEOUT(loss, nosack_dupacks, TEST_SECS)
 	EXPECT_EQ(CA_RECOVERY, ti.tcpi_ca_state);
 	EXPECT_GT(rto, t_rtx - t_adv) TH_LOG("not before the RTO could fire");
 	EXPECT_EQ(1, rtx_wire) TH_LOG("%d retransmissions", rtx_wire);
+
+	/*
+	 * RFC 6582 3.2 step 5: the fifth segment was lost too, so the ACK of the retransmission
+	 * is partial (up to the fifth): it is retransmitted at once, without three more
+	 * duplicate ACKs, and the connection stays in Recovery.
+	 */
+	t_dup3 = peer_now_ms();
+	self->peer.rcv_nxt = f.seg[4].seq;
+	ASSERT_EQ(0, xmit(self, TH_ACK, self->peer.snd_nxt, NULL, 0, NULL, 0));
+	end = t_dup3 + rto / 2;
+	rtx_wire = 0;
+	t_rtx = 0;
+	while (peer_now_ms() < end && next_seg(self, (int)(end - peer_now_ms()), &s) == 1) {
+		if (!s.len)
+			continue;
+		if (s.seq == f.seg[4].seq && !t_rtx) {
+			t_rtx = peer_ts_ms(&s.when);
+			rtx = s;
+			ASSERT_EQ(0, tcp_info_of(self->fd, &ti));
+		}
+		if (seq_lt(s.seq, f.seg[f.n - 1].seq + f.seg[f.n - 1].len))
+			rtx_wire++;
+	}
+	ASSERT_NE(0, t_rtx) TH_LOG("no retransmission within %d ms of the partial ACK", rto / 2);
+	TH_LOG("partial ACK: retransmitted %lld ms after it; ca_state %u", t_rtx - t_dup3,
+	       ti.tcpi_ca_state);
+	EXPECT_EQ(f.seg[4].len, rtx.len) TH_LOG("%s", SEG(rtx));
+	EXPECT_TRUE(data_ok(self, &rtx));
+	EXPECT_EQ(CA_RECOVERY, ti.tcpi_ca_state);
+	EXPECT_EQ(1, rtx_wire) TH_LOG("%d retransmissions after the partial ACK", rtx_wire);
+
 	err = ack_all_until(self, base + total, 10000, &rtx_later);
 	ASSERT_EQ(0, err) TH_LOG("the transfer did not complete");
 	EXPECT_EQ(0, rtx_later);
 	ASSERT_EQ(0, tcp_info_of(self->fd, &ti));
-	EXPECT_EQ(1, ti.tcpi_total_retrans);
+	EXPECT_EQ(2, ti.tcpi_total_retrans);
+	EXPECT_EQ(CA_OPEN, ti.tcpi_ca_state);
 }
 
 /* ---- 7. tail loss probe ---- */
