@@ -1223,6 +1223,72 @@ TEST_F_TIMEOUT(loss, undo_rto_genuine, TEST_SECS)
 	undo_case(_metadata, self, 0x47000000, LATE_GENUINE);
 }
 
+/*
+ * A spurious fast retransmission undone by a D-SACK (RFC 3708, RFC 2883 5): the first
+ * segment was only reordered.  The peer SACKs the other nine (fast retransmit, Recovery, cwnd
+ * reduced), then acknowledges all ten with the TSecr of the retransmission (so timestamps
+ * cannot tell), and the reduction stays; then the retransmission arrives as a duplicate and
+ * the peer reports it in a D-SACK below the cumulative ACK: every retransmission is now known
+ * to be unnecessary, and cwnd and ssthresh return to their values before the recovery
+ * (Linux tcp_try_undo_dsack()).  The handshake's ACK comes 150 ms late to keep the tail loss
+ * probe (a second retransmission) away.
+ */
+TEST_F_TIMEOUT(loss, undo_fast_retransmit_dsack, TEST_SECS)
+{
+	struct tcp_info before, rec, acked, after;
+	uint32_t base, total, blk[1][2];
+	struct pkt_seg s;
+	struct flight f;
+	long long end;
+	bool got = false;
+	int k, rto;
+
+	establish(_metadata, self, 0x48000000, &OFFER_ALL, 150);
+	total = 10 * 988;
+	base = write_and_read_flight(_metadata, self, total, MAX_SEGS, 50, &f);
+	ASSERT_LE(4, f.n);
+	ASSERT_EQ(0, tcp_info_of(self->fd, &before));
+	rto = rto_ms(self->fd);
+	end = peer_now_ms() + rto / 2;
+	for (k = 1; k < f.n; k++) {
+		blk[0][0] = f.seg[1].seq;
+		blk[0][1] = f.seg[k].seq + f.seg[k].len;
+		self->peer.rcv_nxt = base;
+		ASSERT_EQ(0, xmit(self, TH_ACK, self->peer.snd_nxt, NULL, 0, blk, 1));
+	}
+	while (!got && peer_now_ms() < end)
+		if (next_seg(self, (int)(end - peer_now_ms()), &s) == 1 && s.len && s.seq == base)
+			got = true;
+	ASSERT_TRUE(got) TH_LOG("no fast retransmission within %d ms", rto / 2);
+	ASSERT_EQ(0, tcp_info_of(self->fd, &rec));
+	EXPECT_EQ(CA_RECOVERY, rec.tcpi_ca_state);
+	EXPECT_GT(before.tcpi_snd_ssthresh, rec.tcpi_snd_ssthresh);
+
+	/* All ten acknowledged, TSecr of the retransmission: recovery ends, not undone. */
+	self->peer.rcv_nxt = self->snd_max;
+	ASSERT_EQ(0, xmit(self, TH_ACK, self->peer.snd_nxt, NULL, 0, NULL, 0));
+	usleep(20 * 1000);
+	ASSERT_EQ(0, tcp_info_of(self->fd, &acked));
+	/* The retransmission arrives too: a D-SACK of it. */
+	blk[0][0] = base;
+	blk[0][1] = base + f.seg[0].len;
+	ASSERT_EQ(0, xmit(self, TH_ACK, self->peer.snd_nxt, NULL, 0, blk, 1));
+	usleep(20 * 1000);
+	ASSERT_EQ(0, tcp_info_of(self->fd, &after));
+	TH_LOG("cwnd/ssthresh/ca_state: before %u/%u, in recovery %u/%u/%u, all acked %u/%u/%u, "
+	       "after the D-SACK %u/%u/%u", before.tcpi_snd_cwnd, before.tcpi_snd_ssthresh,
+	       rec.tcpi_snd_cwnd, rec.tcpi_snd_ssthresh, rec.tcpi_ca_state,
+	       acked.tcpi_snd_cwnd, acked.tcpi_snd_ssthresh, acked.tcpi_ca_state,
+	       after.tcpi_snd_cwnd, after.tcpi_snd_ssthresh, after.tcpi_ca_state);
+	EXPECT_GT(before.tcpi_snd_ssthresh, acked.tcpi_snd_ssthresh)
+		TH_LOG("undone before the D-SACK");
+	EXPECT_EQ(CA_OPEN, after.tcpi_ca_state);
+	EXPECT_EQ(before.tcpi_snd_ssthresh, after.tcpi_snd_ssthresh);
+	EXPECT_LE(before.tcpi_snd_cwnd, after.tcpi_snd_cwnd);
+	EXPECT_EQ(1, after.tcpi_total_retrans);
+	EXPECT_EQ(base + total, self->snd_max);
+}
+
 /* ---- 10. proportional rate reduction ---- */
 
 /*
