@@ -55,6 +55,11 @@ struct pkt_seg {
 	int mss;			/* MSS option value, -1 when absent */
 	int wscale;			/* window scale shift, -1 when absent */
 	bool sack_perm, has_ts;
+	uint32_t tsval, tsecr;		/* timestamp option values, when has_ts */
+	int nsack;			/* SACK blocks in the segment (RFC 2018), 0 if none */
+	uint32_t sack[4][2];		/* the first nsack blocks: left, right edge */
+	size_t optlen;			/* bytes of TCP options, as sent */
+	uint8_t opt[40];		/* the TCP options, as sent */
 	size_t len;			/* payload length */
 	uint8_t data[PEER_MAX_PAYLOAD];	/* the first PEER_MAX_PAYLOAD bytes of the payload */
 	bool csum_ok;			/* IPv4 header and TCP checksums both verify */
@@ -356,6 +361,76 @@ static inline int peer_send_syn_wscale(struct pkt_peer *p, uint8_t flags, int ws
 }
 
 /*
+ * Option builders for peer_xmit_opts(), laid out as Linux's tcp_options_write() does; each
+ * writes at opt and returns the bytes written (a multiple of 4).
+ */
+
+/* NOP, NOP, timestamps (RFC 7323 3): 12 bytes. */
+static inline size_t peer_opt_ts(uint8_t *opt, uint32_t tsval, uint32_t tsecr)
+{
+	opt[0] = 1;
+	opt[1] = 1;
+	opt[2] = 8;
+	opt[3] = 10;
+	peer_put32(opt + 4, tsval);
+	peer_put32(opt + 8, tsecr);
+	return 12;
+}
+
+/* NOP, NOP, SACK with n (1..4) blocks of [left, right) (RFC 2018 3): 4 + 8n bytes. */
+static inline size_t peer_opt_sack(uint8_t *opt, const uint32_t (*blocks)[2], int n)
+{
+	int b;
+
+	opt[0] = 1;
+	opt[1] = 1;
+	opt[2] = 5;
+	opt[3] = (uint8_t)(2 + 8 * n);
+	for (b = 0; b < n; b++) {
+		peer_put32(opt + 4 + 8 * b, blocks[b][0]);
+		peer_put32(opt + 8 + 8 * b, blocks[b][1]);
+	}
+	return 4 + 8 * (size_t)n;
+}
+
+/*
+ * A SYN's options as Linux sends them: MSS (when mss > 0); SACK-permitted and timestamps
+ * together (04 02 08 0a TSval TSecr) or each alone (01 01 08 0a ..., 01 01 04 02); window
+ * scale (01 03 03 ws) when wscale >= 0.  Up to 20 bytes.
+ */
+static inline size_t peer_opt_syn(uint8_t *opt, int mss, bool sack_perm, bool ts, uint32_t tsval,
+				  uint32_t tsecr, int wscale)
+{
+	size_t n = 0;
+
+	if (mss > 0) {
+		opt[n++] = 2;
+		opt[n++] = 4;
+		peer_put16(opt + n, (uint16_t)mss);
+		n += 2;
+	}
+	if (ts) {
+		n += peer_opt_ts(opt + n, tsval, tsecr);
+		if (sack_perm) {
+			opt[n - 12] = 4;
+			opt[n - 11] = 2;
+		}
+	} else if (sack_perm) {
+		opt[n++] = 1;
+		opt[n++] = 1;
+		opt[n++] = 4;
+		opt[n++] = 2;
+	}
+	if (wscale >= 0) {
+		opt[n++] = 1;
+		opt[n++] = 3;
+		opt[n++] = 3;
+		opt[n++] = (uint8_t)wscale;
+	}
+	return n;
+}
+
+/*
  * Send an ICMP error (type, code; mtu for "fragmentation needed") from the peer's address
  * that quotes segment s, which the kernel sent: its IPv4 header and first 8 TCP bytes
  * (RFC 792).  0 or -errno.
@@ -427,8 +502,19 @@ static inline void peer_parse_options(struct pkt_seg *s, const uint8_t *opt, siz
 			s->wscale = opt[i + 2];
 		else if (kind == 4 && olen == 2)
 			s->sack_perm = true;
-		else if (kind == 8 && olen == 10)
+		else if (kind == 8 && olen == 10) {
 			s->has_ts = true;
+			s->tsval = peer_get32(opt + i + 2);
+			s->tsecr = peer_get32(opt + i + 6);
+		} else if (kind == 5 && olen >= 10 && (olen - 2) % 8 == 0) {
+			int b;
+
+			for (b = 0; b < (olen - 2) / 8 && b < 4; b++) {
+				s->sack[b][0] = peer_get32(opt + i + 2 + 8 * b);
+				s->sack[b][1] = peer_get32(opt + i + 6 + 8 * b);
+			}
+			s->nsack = b;
+		}
 		i += olen;
 	}
 }
@@ -462,6 +548,8 @@ static inline bool peer_parse(const uint8_t *pkt, size_t n, struct pkt_seg *s)
 	s->win = peer_get16(tcp + 14);
 	s->mss = -1;
 	s->wscale = -1;
+	s->optlen = doff - 20;
+	memcpy(s->opt, tcp + 20, s->optlen);
 	peer_parse_options(s, tcp + 20, doff - 20);
 	s->len = tcplen - doff;
 	memcpy(s->data, tcp + doff, s->len < PEER_MAX_PAYLOAD ? s->len : PEER_MAX_PAYLOAD);
