@@ -76,7 +76,7 @@ static void tcpalt_priv_init(struct sock *sk)
 	ts->adv_mss = TCPALT_DEFAULT_MSS;
 	ts->cc.cwnd = TCPALT_INIT_CWND * TCPALT_DEFAULT_MSS;
 	ts->cc.ssthresh = U32_MAX;
-	ts->cc.ops = &tcpalt_reno;
+	ts->cc.ops = tcpalt_cc_default(sock_net(sk));
 	ts->keepidle = 7200;
 	ts->keepintvl = 75;
 	ts->keepcnt = 9;
