@@ -11,6 +11,7 @@
  * - the sysctls net.ipv4.tcp_congestion_control / net.tcpalt.congestion_control: the default
  *   of new sockets (not of existing ones), an unknown name refused with ENOENT; the available
  *   list;
+ * - the tcpalt_cwnd tracepoint's fields (tcp_probe's for the kernel TCP);
  * - a bulk transfer with each algorithm between two namespaces over a veth pair with netem
  *   (10 ms each way: RTT 20 ms), byte-exact, cwnd grown beyond the initial window.
  */
@@ -32,6 +33,7 @@
 #define XFER_MIB_DEBUG	2		/* debug (KASAN) kernel */
 #define XFER_MS		240000		/* bound on one recv()/send() of a bulk transfer */
 #define CA_NAME_MAX	16		/* TCP_CA_NAME_MAX */
+#define TRACE_DIR	"/sys/kernel/tracing"
 
 /* The debug guest (KASAN, lockdep: 5-10 times slower) runs shorter transfers. */
 static bool debug_kernel(void)
@@ -273,6 +275,31 @@ TEST_F(cc, sysctl_default)
 	EXPECT_STREQ("cubic", name);
 	close(after);
 	close(before);
+}
+
+/*
+ * The cwnd tracepoint's record has what a cwnd-over-time plot needs (README): tcpalt's
+ * tcpalt:tcpalt_cwnd beside the kernel TCP's tcp:tcp_probe.
+ */
+TEST_F(cc, cwnd_tracepoint_format)
+{
+	static const char *const alt_fields[] = {
+		"skaddr", "saddr", "sport", "daddr", "dport", "cwnd;", "cwnd_segs", "ssthresh;",
+		"ssthresh_segs", "mss", "srtt_us", "in_flight", "ca_state",
+	};
+	static const char *const inet_fields[] = { "snd_cwnd", "ssthresh", "srtt" };
+	const char *const *fields = self->fam == AF_INET ? inet_fields : alt_fields;
+	int i, n = self->fam == AF_INET ? 3 : 13;
+	char buf[4096];
+
+	if (access(TRACE_DIR "/events", R_OK))
+		SKIP(return, "no tracefs at " TRACE_DIR);
+	ASSERT_LT(0, tcpalt_read_file(self->fam == AF_INET ?
+				      TRACE_DIR "/events/tcp/tcp_probe/format" :
+				      TRACE_DIR "/events/tcpalt/tcpalt_cwnd/format",
+				      buf, sizeof(buf)));
+	for (i = 0; i < n; i++)
+		EXPECT_NE(NULL, strstr(buf, fields[i])) TH_LOG("no field %s", fields[i]);
 }
 
 /* ---- bulk transfer with each algorithm: namespaces A and B, veth va <-> vb, netem ---- */
