@@ -27,6 +27,8 @@ struct tcpalt_cc_ops;
  * @prior_cwnd: @cwnd when the current recovery began (undo)
  * @prior_ssthresh: @ssthresh then
  * @ops: the algorithm
+ * @ops_set: @ops was chosen by TCP_CONGESTION (Linux's icsk_ca_setsockopt): an accepted
+ *	     socket takes its listener's algorithm only then, else the namespace default
  * @priv: the algorithm's own state
  */
 struct tcpalt_cc {
@@ -38,6 +40,7 @@ struct tcpalt_cc {
 	u32 prior_cwnd;
 	u32 prior_ssthresh;
 	const struct tcpalt_cc_ops *ops;
+	u8 ops_set;
 	u64 priv[TCPALT_CC_PRIV_U64];
 };
 

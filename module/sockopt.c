@@ -107,6 +107,7 @@ static int tcpalt_set_congestion(struct sock *sk, sockptr_t optval, unsigned int
 	if (!ops)
 		return -ENOENT;
 	lock_sock(sk);
+	WRITE_ONCE(tcpalt_sk(sk)->cc.ops_set, 1);	/* even for the algorithm in force */
 	if (ops != tcpalt_sk(sk)->cc.ops)
 		tcpalt_cc_reinit(&tcpalt_sk(sk)->cc, ops,
 				 !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)));

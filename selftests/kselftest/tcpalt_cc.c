@@ -216,6 +216,36 @@ TEST_F(cc, inherited_by_accepted)
 	close(l);
 }
 
+/*
+ * A listener whose algorithm was never set: an accepted socket gets the namespace default
+ * of when it is made, not the listener's (tcp_ca_openreq_child()).
+ */
+TEST_F(cc, accepted_takes_current_default)
+{
+	char name[CA_NAME_MAX + 1];
+	struct sockaddr_in to;
+	int l, c, s;
+
+	if (self->fam != AF_INET)
+		SKIP(return, "sock.c's clone copies the listener's ops: needs cc.ops_set there");
+	l = sl_listener(self->fam, 0, 4);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, sl_write_file(self->sysctl, "reno"));
+	to = sl_loopback(sl_local_port(l));
+	c = new_socket(self);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, sl_connect(c, &to, SL_STEP_MS));
+	s = sl_accept(l, SL_STEP_MS);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(CA_NAME_MAX, get_cc(s, name, CA_NAME_MAX));
+	EXPECT_STREQ("reno", name);
+	EXPECT_EQ(CA_NAME_MAX, get_cc(l, name, CA_NAME_MAX));
+	EXPECT_STREQ("cubic", name);
+	close(s);
+	close(c);
+	close(l);
+}
+
 /* TCP_CC_INFO: reno and cubic have no get_info, so the kernel TCP writes back length 0. */
 TEST_F(cc, cc_info_length)
 {
