@@ -11,7 +11,8 @@
  * - the sysctls net.ipv4.tcp_congestion_control / net.tcpalt.congestion_control: the default
  *   of new sockets (not of existing ones), an unknown name refused with ENOENT; the available
  *   list;
- * - the tcpalt_cwnd tracepoint's fields (tcp_probe's for the kernel TCP);
+ * - the tcpalt_cwnd tracepoint's fields (tcp_probe's for the kernel TCP), and its events
+ *   during a CUBIC transfer: cwnd from the initial window up;
  * - a bulk transfer with each algorithm between two namespaces over a veth pair with netem
  *   (10 ms each way: RTT 20 ms), byte-exact, cwnd grown beyond the initial window.
  */
@@ -509,6 +510,106 @@ static void bulk_with(struct __test_metadata *_metadata, FIXTURE_DATA(path) *sel
 	close(c);
 	close(s);
 	close(l);
+}
+
+/* Write s to a tracefs file: 0 or -errno. */
+static int trace_write(const char *file, const char *s)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), TRACE_DIR "/%s", file);
+	return sl_write_file(path, s);
+}
+
+/* The whole trace buffer (malloc'ed, NUL-terminated), or NULL. */
+static char *trace_read(void)
+{
+	size_t len = 0, size = 8 << 20;
+	char *buf = malloc(size);
+	int fd = open(TRACE_DIR "/trace", O_RDONLY);
+	ssize_t n;
+
+	if (!buf || fd < 0) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while (len + 1 < size && (n = read(fd, buf + len, size - len - 1)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/*
+ * cwnd over time, as README's recipe records it: the cwnd tracepoint (tcpalt:tcpalt_cwnd,
+ * or tcp:tcp_probe for the kernel TCP) during a CUBIC transfer gives one event per ACK for
+ * the sender, cwnd starting at the initial window and growing.
+ */
+TEST_F_TIMEOUT(path, cwnd_trace, 600)
+{
+	const char *event = self->fam == AF_INET ? "events/tcp/tcp_probe/enable" :
+				"events/tcpalt/tcpalt_cwnd/enable";
+	const char *filter = self->fam == AF_INET ? "events/tcp/tcp_probe/filter" :
+				 "events/tcpalt/tcpalt_cwnd/filter";
+	size_t len = (size_t)(debug_kernel() ? XFER_MIB_DEBUG : XFER_MIB / 4) << 20;
+	unsigned int first = 0, max = 0, cwnd, events = 0;
+	char *buf, *line, *save, *first_line = NULL, *last_line = NULL;
+
+	if (access(TRACE_DIR "/trace", W_OK))
+		SKIP(return, "no tracefs at " TRACE_DIR);
+	ASSERT_EQ(0, trace_write("buffer_size_kb", "8192"));
+	ASSERT_EQ(0, trace_write("trace", ""));
+	/* README's filter: the events of one port only */
+	ASSERT_EQ(0, trace_write(filter, "dport == 7600 || sport == 7600"));
+	ASSERT_EQ(0, trace_write(event, "1"));
+	bulk_with(_metadata, self, "cubic", len);
+	ASSERT_EQ(0, trace_write(event, "0"));
+	ASSERT_EQ(0, trace_write(filter, "0"));
+	buf = trace_read();
+	ASSERT_NE(NULL, buf);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *p;
+
+		if (self->fam == AF_INET) {
+			p = strstr(line, "tcp_probe:");
+			if (!p || !strstr(p, "dest=" SERVER_IP ":7600"))
+				continue;
+			p = strstr(p, "snd_cwnd=");
+			if (!p || sscanf(p, "snd_cwnd=%u", &cwnd) != 1)
+				continue;
+		} else {
+			p = strstr(line, "tcpalt_cwnd:");
+			if (!p || !strstr(p, SERVER_IP ":7600 cwnd="))
+				continue;
+			p = strstr(p, "segs) ssthresh");
+			while (p && p > line && p[-1] != '(')
+				p--;
+			if (!p || sscanf(p, "%u", &cwnd) != 1)
+				continue;
+		}
+		if (!events++) {
+			first = cwnd;
+			first_line = line;
+		}
+		last_line = line;
+		max = cwnd > max ? cwnd : max;
+	}
+	TH_LOG("%u events, first cwnd %u, largest %u", events, first, max);
+	if (first_line)
+		TH_LOG("first: %s", first_line);
+	if (last_line)
+		TH_LOG("last:  %s", last_line);
+	if (!events && self->fam != AF_INET) {
+		free(buf);
+		SKIP(return, "no tcpalt_cwnd event: the ACK path does not call tcpalt_trace_cwnd()");
+	}
+	EXPECT_LT(20U, events);
+	EXPECT_LE(10U, first);	/* RFC 6928 initial window (more by the first ACK's growth) */
+	EXPECT_GE(20U, first);
+	EXPECT_LT(first, max);
+	free(buf);
 }
 
 TEST_F_TIMEOUT(path, bulk_reno, 600)
