@@ -9,6 +9,8 @@
 #include "tcpalt.h"
 
 static int tcpalt_one = 1;
+static int tcpalt_msl_max = 3600 * 1000;
+static int tcpalt_retries_max = 127;
 
 /*
  * net.tcpalt.congestion_control, as net.ipv4.tcp_congestion_control: the algorithm new sockets
@@ -50,9 +52,6 @@ static int tcpalt_proc_cc_available(struct ctl_table *ctl, int write, void *buff
 	tcpalt_cc_available(val, sizeof(val));
 	return proc_dostring(&tbl, write, buffer, lenp, ppos);
 }
-
-static int tcpalt_msl_max = 3600 * 1000;
-static int tcpalt_retries_max = 127;
 
 static const struct ctl_table tcpalt_sysctl_template[] = {
 	{
