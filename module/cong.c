@@ -107,8 +107,10 @@ const struct tcpalt_cc_ops tcpalt_reno = {
 };
 EXPORT_SYMBOL_IF_KUNIT(tcpalt_reno);
 
+/* In the order net.tcpalt.available_congestion_control lists them (Linux: registration). */
 static const struct tcpalt_cc_ops *const tcpalt_cc_table[] = {
 	&tcpalt_reno,
+	&tcpalt_cubic,
 };
 
 /**
@@ -147,3 +149,46 @@ void tcpalt_cc_start(struct tcpalt_cc *cc, const struct tcpalt_cc_ops *ops, u32 
 		ops->init(cc);
 }
 EXPORT_SYMBOL_IF_KUNIT(tcpalt_cc_start);
+
+/**
+ * tcpalt_cc_reinit() - switch a connection to @ops (TCP_CONGESTION), as Linux's
+ * tcp_reinit_congestion_control(): the algorithm's state starts afresh, cwnd and ssthresh stay.
+ * @cc: state
+ * @ops: the new algorithm
+ * @started: the connection is under way (not closed or listening): run @ops->init now;
+ *	     otherwise tcpalt_cc_start() runs it when the connection is established
+ */
+void tcpalt_cc_reinit(struct tcpalt_cc *cc, const struct tcpalt_cc_ops *ops, bool started)
+{
+	WRITE_ONCE(cc->ops, ops);	/* read locklessly by getsockopt() and accept()'s clone */
+	memset(cc->priv, 0, sizeof(cc->priv));
+	if (!started)
+		return;
+	cc->prior_ssthresh = 0;	/* tcp_init_congestion_control() */
+	if (ops->init)
+		ops->init(cc);
+}
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_cc_reinit);
+
+/**
+ * tcpalt_cc_available() - the names of the algorithms, separated by spaces, as Linux's
+ * tcp_get_available_congestion_control().
+ * @buf: where to write them
+ * @size: its size
+ *
+ * Return: the length of the string written (truncated to fit @size, NUL included).
+ */
+size_t tcpalt_cc_available(char *buf, size_t size)
+{
+	size_t len = 0;
+	int i;
+
+	if (!size)
+		return 0;
+	buf[0] = 0;
+	for (i = 0; i < ARRAY_SIZE(tcpalt_cc_table); i++)
+		len += scnprintf(buf + len, size - len, "%s%s", i ? " " : "",
+				 tcpalt_cc_table[i]->name);
+	return len;
+}
+EXPORT_SYMBOL_IF_KUNIT(tcpalt_cc_available);

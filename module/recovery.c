@@ -494,6 +494,7 @@ void tcpalt_recovery_ack(struct sock *sk, u32 prior_una, u32 delivered, bool dsa
 	} else {
 		tcpalt_cc_ack(sk, una_adv ? delivered : 0, prior_flight, rtt_us);
 	}
+	tcpalt_trace_cwnd(sk);
 	tcpalt_xmit_retrans(sk);
 	/* A new timer when recovery changed course; dupACKs alone leave the RTO where it is. */
 	if (una_adv || newly_lost || ts->reo_us != prior_reo || prior_state != ts->cc.ca_state)

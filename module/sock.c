@@ -76,7 +76,7 @@ static void tcpalt_priv_init(struct sock *sk)
 	ts->adv_mss = TCPALT_DEFAULT_MSS;
 	ts->cc.cwnd = TCPALT_INIT_CWND * TCPALT_DEFAULT_MSS;
 	ts->cc.ssthresh = U32_MAX;
-	ts->cc.ops = &tcpalt_reno;
+	ts->cc.ops = tcpalt_cc_default(sock_net(sk));
 	ts->ts_offset = get_random_u32();
 	ts->undo_retrans = -1;
 	ts->keepidle = 7200;
@@ -143,7 +143,10 @@ struct sock *tcpalt_child_clone(const struct sock *sk)
 	cts->pingpong = READ_ONCE(pts->pingpong);
 	cts->window_clamp = READ_ONCE(pts->window_clamp);
 	cts->notsent_lowat = READ_ONCE(pts->notsent_lowat);
-	cts->cc.ops = READ_ONCE(pts->cc.ops);	/* TCP_CONGESTION is inherited */
+	if (READ_ONCE(pts->cc.ops_set)) {	/* TCP_CONGESTION is inherited, else the default */
+		cts->cc.ops = READ_ONCE(pts->cc.ops);
+		cts->cc.ops_set = 1;
+	}
 	cts->keepidle = READ_ONCE(pts->keepidle);
 	cts->keepintvl = READ_ONCE(pts->keepintvl);
 	cts->keepcnt = READ_ONCE(pts->keepcnt);

@@ -87,6 +87,36 @@ static int tcpalt_ip_setsockopt(struct sock *sk, int level, int optname, sockptr
 	return err;
 }
 
+/*
+ * TCP_CONGESTION (do_tcp_setsockopt(), tcp_set_congestion_control()): the name, up to
+ * TCP_CA_NAME_MAX - 1 bytes, picks the socket's algorithm; a name tcpalt has none of is ENOENT.
+ * On a connection under way the new algorithm starts afresh from the current cwnd and ssthresh
+ * (tcp_reinit_congestion_control()).
+ */
+static int tcpalt_set_congestion(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	const struct tcpalt_cc_ops *ops;
+	char name[TCP_CA_NAME_MAX];
+	long len;
+
+	if (optlen < 1)
+		return -EINVAL;
+	len = strncpy_from_sockptr(name, optval, min_t(long, TCP_CA_NAME_MAX - 1, optlen));
+	if (len < 0)
+		return -EFAULT;
+	name[len] = 0;
+	ops = tcpalt_cc_find(name);
+	if (!ops)
+		return -ENOENT;
+	lock_sock(sk);
+	WRITE_ONCE(tcpalt_sk(sk)->cc.ops_set, 1);	/* even for the algorithm in force */
+	if (ops != tcpalt_sk(sk)->cc.ops)
+		tcpalt_cc_reinit(&tcpalt_sk(sk)->cc, ops,
+				 !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)));
+	release_sock(sk);
+	return 0;
+}
+
 /**
  * tcpalt_setsockopt() - setsockopt() for levels other than SOL_SOCKET.
  * @sock: the socket
@@ -106,15 +136,8 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 
 	if (level != SOL_TCP)
 		return tcpalt_ip_setsockopt(sk, level, optname, optval, optlen);
-	if (optname == TCP_CONGESTION) {
-		char name[TCP_CA_NAME_MAX] = "";
-
-		if (optlen < 1)
-			return -EINVAL;
-		if (copy_from_sockptr(name, optval, min_t(unsigned int, optlen, sizeof(name) - 1)))
-			return -EFAULT;
-		return strcmp(name, "reno") ? -ENOENT : 0;
-	}
+	if (optname == TCP_CONGESTION)
+		return tcpalt_set_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -302,11 +325,34 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 			return -EFAULT;
 		return 0;
 	}
-	case TCP_CONGESTION:
+	case TCP_CONGESTION: {
+		char name[TCP_CA_NAME_MAX] = {};
+
+		/* The name, NUL-padded to TCP_CA_NAME_MAX, cut to the caller's length. */
+		strscpy(name, READ_ONCE(ts->cc.ops)->name, sizeof(name));
 		len = min_t(unsigned int, len, TCP_CA_NAME_MAX);
-		if (put_user(len, optlen) || copy_to_user(optval, "reno", min(len, 5)))
+		if (put_user(len, optlen) || copy_to_user(optval, name, len))
 			return -EFAULT;
 		return 0;
+	}
+	case TCP_CC_INFO: {
+		/*
+		 * The algorithm's get_info, as Linux; Reno and CUBIC have none, so the length
+		 * written back is 0 there as here.
+		 */
+		union tcp_cc_info info = {};
+		size_t sz = 0;
+		int attr;
+
+		lock_sock(sk);
+		if (ts->cc.ops->get_info)
+			sz = ts->cc.ops->get_info(&ts->cc, ~0U, &attr, &info);
+		release_sock(sk);
+		len = min_t(unsigned int, len, sz);
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	}
 	case TCP_NODELAY:
 		val = ts->nodelay;
 		break;

@@ -118,6 +118,20 @@ void tcpalt_trace_sk(const struct sock *sk, int old, int state)
 }
 
 /**
+ * tcpalt_trace_cwnd() - fire the tcpalt_cwnd tracepoint: @sk's congestion window now.
+ * @sk: the socket; its lock must be held by the caller (as on the ACK path).
+ */
+void tcpalt_trace_cwnd(const struct sock *sk)
+{
+	const struct tcpalt_sock *ts = tcpalt_sk(sk);
+	const struct inet_sock *inet = inet_sk(sk);
+
+	trace_tcpalt_cwnd(sk, inet->inet_rcv_saddr, inet->inet_sport, inet->inet_daddr,
+			  inet->inet_dport, ts->cc.cwnd, ts->cc.ssthresh, ts->mss, ts->rto.srtt_us,
+			  ts->cc.ca_state, tcpalt_in_flight(ts));
+}
+
+/**
  * tcpalt_trace_tw_end() - trace and count the end of a connection's TIME-WAIT (its entry ends).
  * @tw: the entry
  */

@@ -454,6 +454,7 @@ struct tcpalt_net {
 	int syn_retries;
 	int synack_retries;
 	int max_orphans;	/* connections closed by their user and not yet gone */
+	const struct tcpalt_cc_ops *cc_default;	/* net.tcpalt.congestion_control (READ_ONCE) */
 	atomic_t orphans;	/* that many now */
 	atomic_t tw_count;	/* TIME-WAIT entries (limit: net.ipv4.tcp_max_tw_buckets) */
 	u32 challenge_stamp;	/* second of the challenge ACK count (RFC 5961 7) */
@@ -538,6 +539,7 @@ bool tcpalt_state_transition_ok(int from, int to);
 void tcpalt_set_state(struct sock *sk, int state);
 void tcpalt_trace_sk(const struct sock *sk, int old, int state);
 void tcpalt_trace_tw_end(const struct tcpalt_tw *tw);
+void tcpalt_trace_cwnd(const struct sock *sk);
 
 /* hash.c */
 int tcpalt_hash_init(void);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tcpalt's tracepoint: one event per state change, fired by tcpalt_set_state() and, for the
- * end of TIME-WAIT, by tcpalt_trace_tw_end().
+ * tcpalt's tracepoints: tcpalt_set_state, one event per state change, fired by
+ * tcpalt_set_state() and, for the end of TIME-WAIT, by tcpalt_trace_tw_end(); tcpalt_cwnd, the
+ * congestion window after an ACK, fired by tcpalt_trace_cwnd().
  * Enable with: echo 1 > /sys/kernel/tracing/events/tcpalt/tcpalt_set_state/enable
  */
 #undef TRACE_SYSTEM
@@ -11,6 +12,7 @@
 #define _TCPALT_TRACE_H
 
 #include <linux/tracepoint.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 
 #define tcpalt_trace_state_name(s)			\
@@ -53,6 +55,57 @@ TRACE_EVENT(tcpalt_set_state,
 		      &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport,
 		      tcpalt_trace_state_name(__entry->oldstate),
 		      tcpalt_trace_state_name(__entry->newstate))
+);
+
+#define tcpalt_trace_ca_state_name(s)		\
+	__print_symbolic(s,				\
+		{ TCP_CA_Open, "Open" },		\
+		{ TCP_CA_Disorder, "Disorder" },	\
+		{ TCP_CA_CWR, "CWR" },			\
+		{ TCP_CA_Recovery, "Recovery" },	\
+		{ TCP_CA_Loss, "Loss" })
+
+/*
+ * The congestion window of a connection after an ACK: cwnd and ssthresh in bytes and in
+ * segments of @mss (ssthresh 4294967295 bytes: no loss yet), the smoothed RTT, the TCP_CA_*
+ * state and the bytes in flight.  Addresses and ports in network order.
+ */
+TRACE_EVENT(tcpalt_cwnd,
+	    TP_PROTO(const void *addr, __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
+		     u32 cwnd, u32 ssthresh, u32 mss, u32 srtt_us, u8 ca_state, u32 in_flight),
+	    TP_ARGS(addr, saddr, sport, daddr, dport, cwnd, ssthresh, mss, srtt_us, ca_state,
+		    in_flight),
+	    TP_STRUCT__entry(__field(const void *, skaddr)
+			     __field(__be32, saddr)
+			     __field(__be32, daddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(u32, cwnd)
+			     __field(u32, cwnd_segs)
+			     __field(u32, ssthresh)
+			     __field(u32, ssthresh_segs)
+			     __field(u32, mss)
+			     __field(u32, srtt_us)
+			     __field(u32, in_flight)
+			     __field(u8, ca_state)),
+	    TP_fast_assign(__entry->skaddr = addr;
+			   __entry->saddr = saddr;
+			   __entry->daddr = daddr;
+			   __entry->sport = ntohs(sport);
+			   __entry->dport = ntohs(dport);
+			   __entry->cwnd = cwnd;
+			   __entry->cwnd_segs = mss ? cwnd / mss : 0;
+			   __entry->ssthresh = ssthresh;
+			   __entry->ssthresh_segs = mss ? ssthresh / mss : 0;
+			   __entry->mss = mss;
+			   __entry->srtt_us = srtt_us;
+			   __entry->in_flight = in_flight;
+			   __entry->ca_state = ca_state;),
+	    TP_printk("sk=%p %pI4:%u %pI4:%u cwnd=%u (%u segs) ssthresh=%u (%u segs) mss=%u srtt_us=%u ca_state=%s in_flight=%u",
+		      __entry->skaddr, &__entry->saddr, __entry->sport, &__entry->daddr,
+		      __entry->dport, __entry->cwnd, __entry->cwnd_segs, __entry->ssthresh,
+		      __entry->ssthresh_segs, __entry->mss, __entry->srtt_us,
+		      tcpalt_trace_ca_state_name(__entry->ca_state), __entry->in_flight)
 );
 
 #endif /* _TCPALT_TRACE_H */
