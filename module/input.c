@@ -221,6 +221,7 @@ static void tcpalt_established(struct sock *sk)
 
 	tcpalt_set_state(sk, TCP_ESTABLISHED);
 	tcpalt_cc_start(&ts->cc, ts->cc.ops, ts->mss);
+	ts->highest_sack = ts->snd_una;	/* nothing SACKed yet */
 	/* A send buffer for the window we may fill, as tcp_sndbuf_expand(). */
 	tcpalt_sndbuf_expand(sk);
 	/* And a receive buffer for a few segments of scaled window; autotuning grows it. */

@@ -130,15 +130,20 @@ static u32 tcpalt_sack_block(struct sock *sk, u32 start, u32 end, u64 now)
 			if (!keep || keep >= skb->len || tcpalt_fragment(sk, skb, keep))
 				break;
 		}
-		/* Delivered without being resent, below what was SACKed before: reordering. */
-		if (!cb->retransmitted && tcpalt_seq_before(cb->end_seq, ts->highest_sack)) {
+		/*
+		 * Delivered without being resent, below what was SACKed before: reordering
+		 * (highest_sack counts only while above SND.UNA).
+		 */
+		if (!cb->retransmitted && tcpalt_seq_after(ts->highest_sack, ts->snd_una) &&
+		    tcpalt_seq_before(cb->end_seq, ts->highest_sack)) {
 			ts->reord_seen = 1;
 			ts->reord_count++;
 		}
 		cb->sacked = TCPALT_SACKED;
 		newly += tcpalt_skb_live(ts, cb);
 		tcpalt_rack_advance(sk, cb, now);
-		if (tcpalt_seq_after(cb->end_seq, ts->highest_sack))
+		if (!tcpalt_seq_after(ts->highest_sack, ts->snd_una) ||
+		    tcpalt_seq_after(cb->end_seq, ts->highest_sack))
 			ts->highest_sack = cb->end_seq;
 	}
 	return newly;
@@ -244,6 +249,18 @@ static u32 tcpalt_reno_detect(struct sock *sk, bool partial)
 	if (!(ts->cc.ca_state < TCP_CA_Recovery ? ts->dupacks >= 3 : partial))
 		return 0;
 	cb = TCPALT_SKB_CB(skb);
+	/* The part below SND.UNA is acknowledged: what is lost starts at SND.UNA. */
+	if (tcpalt_seq_before(cb->seq, ts->snd_una)) {
+		u32 off = ts->snd_una - cb->seq;
+
+		if (off >= skb->len || tcpalt_fragment(sk, skb, off) ||
+		    skb_queue_is_last(&sk->sk_write_queue, skb))
+			return 0;
+		skb = skb_queue_next(&sk->sk_write_queue, skb);
+		if (skb == ts->send_head)
+			return 0;
+		cb = TCPALT_SKB_CB(skb);
+	}
 	if (cb->sacked & TCPALT_LOST)
 		return 0;
 	/* Whole segments: the rest of a large one stays in flight. */
@@ -456,12 +473,16 @@ void tcpalt_recovery_ack(struct sock *sk, u32 prior_una, u32 delivered, bool dsa
 		tcpalt_undo(sk);
 	} else if (ts->cc.ca_state >= TCP_CA_CWR &&
 		   !tcpalt_seq_before(ts->snd_una, ts->high_seq) && una_adv) {
+		/* The episode's undo_marker stays: a late D-SACK may still undo it. */
 		if (ts->cc.ca_state == TCP_CA_Recovery && ts->cc.ssthresh != U32_MAX)
 			ts->cc.cwnd = max(ts->cc.ssthresh, 2U * ts->mss);
-		ts->undo_marker = 0;
 		ts->retrans_stamp = 0;
 		ts->dupacks = 0;
 		tcpalt_set_ca_state(ts, TCP_CA_Open);
+	} else if (ts->cc.ca_state <= TCP_CA_Disorder && dsack && ts->undo_marker &&
+		   !ts->undo_retrans) {
+		/* D-SACKs showed every retransmission needless (tcp_try_undo_dsack()). */
+		tcpalt_undo(sk);
 	}
 	if (ts->lost_out && ts->cc.ca_state < TCP_CA_Recovery) {
 		tcpalt_enter_recovery(sk, prior_flight);

@@ -29,8 +29,16 @@
  */
 void tcpalt_timer_arm(struct sock *sk, struct hrtimer *t, u64 ns)
 {
-	if (hrtimer_try_to_cancel(t) != 1)
-		sock_hold(sk);	/* was not armed: the new arming takes a reference */
+	int ret = hrtimer_try_to_cancel(t);
+
+	/*
+	 * A new arming takes a reference unless one already queued carries over: the one
+	 * cancelled here (1), or, while the callback runs (-1: it cannot be cancelled), one
+	 * made since it began, which try_to_cancel leaves queued (two re-arms from within a
+	 * callback, as a loss probe's push and rearm, must not take two).
+	 */
+	if (ret == 0 || (ret < 0 && !hrtimer_is_queued(t)))
+		sock_hold(sk);
 	hrtimer_start(t, ns_to_ktime(ns), HRTIMER_MODE_REL_SOFT);
 }
 
