@@ -77,6 +77,16 @@ static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u32 info, u32 seq
 	default:
 		return;
 	}
+	/*
+	 * A half-open child whose SYN-ACK met a network or host unreachable, an expired TTL or
+	 * a parameter problem goes, as tcp_v4_err() drops a request sock (tcp_req_err()).
+	 */
+	if (sk->sk_state == TCP_SYN_RECV && ts->passive && !owned && seq == ts->iss &&
+	    (type != ICMP_DEST_UNREACH || code == ICMP_NET_UNREACH ||
+	     code == ICMP_HOST_UNREACH)) {
+		tcpalt_done(sk);
+		return;
+	}
 	/* As tcp_v4_err(): with the user holding the socket, keep it as the soft error. */
 	if (sk->sk_state == TCP_SYN_SENT && !owned) {
 		tcpalt_reset(sk, err);

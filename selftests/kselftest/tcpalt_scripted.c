@@ -1186,6 +1186,61 @@ TEST_F_TIMEOUT(scripted, icmp_unreachable_refuses_connect, TEST_SECS)
 }
 
 /*
+ * 22b. An ICMP host unreachable quoting our SYN-ACK drops the half-open connection, as
+ * tcp_v4_err() drops a request sock (tcp_req_err()): the peer's late ACK then finds no
+ * connection and is answered with a RST, and accept() never sees it.
+ */
+TEST_F_TIMEOUT(scripted, icmp_unreachable_drops_half_open, TEST_SECS)
+{
+	struct sockaddr_in from;
+	struct pkt_seg s;
+
+	self->lfd = listen_on(self->family, LPORT);
+	ASSERT_LE(0, self->lfd);
+	peer_conn(&self->peer, LPORT, 0x05800000);
+	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
+	EXPECT_SEGMENT(TH_SYN | TH_ACK, WAIT_MS, s);
+	ASSERT_EQ(0, peer_icmp(&self->peer, 3, 1, 0, &s));
+	usleep(50 * 1000);
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	EXPECT_SEGMENT(TH_RST, WAIT_MS, s);
+	ASSERT_EQ(-1, accept_within(self->lfd, 0, &from));
+}
+
+/*
+ * 22c. A connection that got data and then a RST before accept() still comes out of
+ * accept(), as Linux's does (tcp_done() leaves an accept-queue child queued): the data is
+ * read first, then the reset shows as ECONNRESET.
+ */
+TEST_F_TIMEOUT(scripted, data_then_rst_before_accept, TEST_SECS)
+{
+	const uint32_t iss = 0x05c00000;
+	struct sockaddr_in from;
+	uint8_t out[10], in[20];
+	struct pkt_seg s;
+
+	self->lfd = listen_on(self->family, LPORT);
+	ASSERT_LE(0, self->lfd);
+	peer_conn(&self->peer, LPORT, iss);
+	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
+	EXPECT_SEGMENT(TH_SYN | TH_ACK, WAIT_MS, s);
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	fill(out, sizeof(out), 7);
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK | TH_PSH, out, sizeof(out)));
+	usleep(50 * 1000);
+	ASSERT_EQ(0, peer_send(&self->peer, TH_RST | TH_ACK, NULL, 0));
+	usleep(50 * 1000);
+	self->fd = accept_within(self->lfd, WAIT_MS, &from);
+	ASSERT_LE(0, self->fd) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)sizeof(out), recv(self->fd, in, sizeof(in), 0))
+		TH_LOG("recv: %s", strerror(errno));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(out)));
+	EXPECT_EQ(-1, recv(self->fd, in, sizeof(in), 0));
+	EXPECT_EQ(ECONNRESET, errno);
+}
+
+/*
  * 23. Path MTU discovery (RFC 1191): "fragmentation needed" quoting a segment in flight
  * lowers the MSS to the new MTU minus 40 and the data is sent again in segments that fit,
  * without waiting for the retransmission timer.
