@@ -499,19 +499,7 @@ void tcpalt_recovery_ack(struct sock *sk, u32 prior_una, u32 delivered, bool dsa
 						      ts->cc.prior_cwnd, &ts->prr_delivered,
 						      ts->prr_out, delivered,
 						      una_adv && !newly_lost, ts->mss);
-		if (ts->cc.ops->pkts_acked && delivered) {
-			struct tcpalt_cc_ack a = {
-				.now_us = div_u64(ktime_get_ns(), NSEC_PER_USEC),
-				.acked = delivered,
-				.flight = prior_flight,
-				.rtt_us = rtt_us,
-				.min_rtt_us = ts->min_rtt_us,
-				.snd_una = ts->snd_una,
-				.snd_nxt = ts->snd_nxt,
-			};
-
-			ts->cc.ops->pkts_acked(&ts->cc, &a);
-		}
+		tcpalt_cc_ack(sk, delivered, prior_flight, rtt_us);	/* samples only */
 	} else {
 		tcpalt_cc_ack(sk, una_adv ? delivered : 0, prior_flight, rtt_us);
 	}

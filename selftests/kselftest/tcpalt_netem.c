@@ -50,50 +50,55 @@ FIXTURE_TEARDOWN(lossy)
 {
 }
 
-static void start(pthread_t *th, struct sl_xfer *x, int fd, int sender, uint64_t seed)
-{
-	memset(x, 0, sizeof(*x));
-	x->fd = fd;
-	x->sender = sender;
-	x->seed = seed;
-	x->len = LEN;
-	pthread_create(th, NULL, sl_xfer_run, x);
-}
-
-TEST_F_TIMEOUT(lossy, both_ways_checksummed, 120)
+/*
+ * len bytes each way at once over a pair of cfam/sfam sockets (seeds seed and seed + 1),
+ * checked byte by byte; then a clean half-close.
+ */
+static void both_ways(struct __test_metadata *_metadata, int cfam, int sfam,
+		      unsigned short port, uint32_t len, uint64_t seed)
 {
 	struct sl_xfer x[4];
-	long retrans = sl_tcpalt_stat("RetransSegs");
 	struct sl_pair p;
 	pthread_t t[4];
 	char c;
 	int i;
 
-	ASSERT_EQ(0, sl_make_pair(self->cfam, self->sfam, PORT, &p));
-	sl_set_timeouts(p.c, 30000);
-	sl_set_timeouts(p.s, 30000);
-	start(&t[0], &x[0], p.c, 1, 11);
-	start(&t[1], &x[1], p.s, 0, 11);
-	start(&t[2], &x[2], p.s, 1, 12);
-	start(&t[3], &x[3], p.c, 0, 12);
+	ASSERT_EQ(0, sl_make_pair(cfam, sfam, port, &p));
+	sl_set_timeouts(p.c, 60000);
+	sl_set_timeouts(p.s, 60000);
+	for (i = 0; i < 4; i++) {
+		memset(&x[i], 0, sizeof(x[i]));
+		x[i].fd = i == 0 || i == 3 ? p.c : p.s;
+		x[i].sender = !(i & 1);
+		x[i].seed = seed + i / 2;
+		x[i].len = len;
+		pthread_create(&t[i], NULL, sl_xfer_run, &x[i]);
+	}
 	for (i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	for (i = 0; i < 4; i++) {
 		EXPECT_EQ(0, x[i].err) TH_LOG("%s: %s", i & 1 ? "receiver" : "sender",
 					      strerror(x[i].err));
 	}
-	EXPECT_EQ(LEN, x[1].done);
-	EXPECT_EQ(LEN, x[3].done);
+	EXPECT_EQ(len, x[1].done);
+	EXPECT_EQ(len, x[3].done);
 	EXPECT_EQ(-1, x[1].first_bad);
 	EXPECT_EQ(-1, x[3].first_bad);
-	EXPECT_EQ(sl_stream_hash(11, LEN), x[1].hash);
-	EXPECT_EQ(sl_stream_hash(12, LEN), x[3].hash);
-	/* The path really lost segments and tcpalt really recovered them. */
-	if (variant->calt || variant->salt)
-		EXPECT_LT(retrans, sl_tcpalt_stat("RetransSegs"));
+	EXPECT_EQ(sl_stream_hash(seed, len), x[1].hash);
+	EXPECT_EQ(sl_stream_hash(seed + 1, len), x[3].hash);
 	EXPECT_EQ(0, shutdown(p.c, SHUT_WR));
 	EXPECT_EQ(0, recv(p.s, &c, 1, 0));
 	sl_pair_close(&p);
+}
+
+TEST_F_TIMEOUT(lossy, both_ways_checksummed, 120)
+{
+	long retrans = sl_tcpalt_stat("RetransSegs");
+
+	both_ways(_metadata, self->cfam, self->sfam, PORT, LEN, 11);
+	/* The path really lost segments and tcpalt really recovered them. */
+	if (variant->calt || variant->salt)
+		EXPECT_LT(retrans, sl_tcpalt_stat("RetransSegs"));
 }
 
 /* ---- the paths of issue 8: loss 0.1/1/5%, duplication + reordering, RTT 100 ms ---- */
@@ -154,43 +159,13 @@ FIXTURE_TEARDOWN(path)
 TEST_F_TIMEOUT(path, both_ways_checksummed, 240)
 {
 	long fast = sl_tcpalt_stat("FastRetrans") + sl_tcpalt_stat("LossProbes");
-	struct sl_xfer x[4];
-	struct sl_pair p;
-	pthread_t t[4];
-	char c;
-	int i;
 
-	ASSERT_EQ(0, sl_make_pair(self->cfam, self->sfam, PORT + 1, &p));
-	sl_set_timeouts(p.c, 60000);
-	sl_set_timeouts(p.s, 60000);
-	for (i = 0; i < 4; i++) {
-		memset(&x[i], 0, sizeof(x[i]));
-		x[i].fd = i == 0 || i == 3 ? p.c : p.s;
-		x[i].sender = !(i & 1);
-		x[i].seed = 21 + i / 2;
-		x[i].len = PLEN;
-		pthread_create(&t[i], NULL, sl_xfer_run, &x[i]);
-	}
-	for (i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	for (i = 0; i < 4; i++) {
-		EXPECT_EQ(0, x[i].err) TH_LOG("%s: %s", i & 1 ? "receiver" : "sender",
-					      strerror(x[i].err));
-	}
-	EXPECT_EQ(PLEN, x[1].done);
-	EXPECT_EQ(PLEN, x[3].done);
-	EXPECT_EQ(-1, x[1].first_bad);
-	EXPECT_EQ(-1, x[3].first_bad);
-	EXPECT_EQ(sl_stream_hash(21, PLEN), x[1].hash);
-	EXPECT_EQ(sl_stream_hash(22, PLEN), x[3].hash);
+	both_ways(_metadata, self->cfam, self->sfam, PORT + 1, PLEN, 21);
 	/* 5% of about 800 segments: losses surely came, and tcpalt repaired some by SACK. */
 	if ((variant->calt || variant->salt) && paths[variant->path].fast_recovery) {
 		EXPECT_LT(fast, sl_tcpalt_stat("FastRetrans") + sl_tcpalt_stat("LossProbes"))
 			TH_LOG("every loss waited for the RTO");
 	}
-	EXPECT_EQ(0, shutdown(p.c, SHUT_WR));
-	EXPECT_EQ(0, recv(p.s, &c, 1, 0));
-	sl_pair_close(&p);
 }
 
 TEST_HARNESS_MAIN
