@@ -104,7 +104,7 @@ static void tcpalt_options_test_write_syn(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, tcpalt_options_size(&o), (int)sizeof(linux_syn));
 	tcpalt_write_options(buf, &o);
-	KUNIT_EXPECT_MEMEQ(test, buf, linux_syn, sizeof(linux_syn));
+	KUNIT_EXPECT_EQ(test, memcmp(buf, linux_syn, sizeof(linux_syn)), 0);
 	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(buf, sizeof(linux_syn), &back), 0);
 	KUNIT_EXPECT_EQ(test, back.mss, 1460);
 	KUNIT_EXPECT_EQ(test, back.sack_ok, 1);
@@ -113,7 +113,7 @@ static void tcpalt_options_test_write_syn(struct kunit *test)
 	o.ts = 0;
 	KUNIT_ASSERT_EQ(test, tcpalt_options_size(&o), (int)sizeof(no_ts));
 	tcpalt_write_options(buf, &o);
-	KUNIT_EXPECT_MEMEQ(test, buf, no_ts, sizeof(no_ts));
+	KUNIT_EXPECT_EQ(test, memcmp(buf, no_ts, sizeof(no_ts)), 0);
 }
 
 static void tcpalt_options_test_write_sack(struct kunit *test)

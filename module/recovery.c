@@ -460,11 +460,21 @@ void tcpalt_recovery_ack(struct sock *sk, u32 prior_una, u32 delivered, bool dsa
 		}
 	}
 	tcpalt_tlp_ack(sk, ts->snd_una, dsack, una_adv, prior_flight);
-	tcpalt_sb_recount(sk);
-	newly_lost = ts->sack_ok ? tcpalt_rack_detect(sk, ktime_get_ns()) :
-				   tcpalt_reno_detect(sk, una_adv);
-	if (newly_lost)
+	/*
+	 * Nothing SACKed, lost or resent and no duplicate ACK: the scoreboard is empty and
+	 * no segment can be lost by RACK (one sent later was not delivered before it), so the
+	 * per-ACK walks of the write queue are skipped, as the common case of a clean path.
+	 */
+	if (ts->cc.ca_state == TCP_CA_Open && !ts->sacked_out && !ts->lost_out &&
+	    !ts->retrans_out && !ts->dupacks && !ts->rx_opt.num_sacks && !ts->reo_us) {
+		newly_lost = 0;
+	} else {
 		tcpalt_sb_recount(sk);
+		newly_lost = ts->sack_ok ? tcpalt_rack_detect(sk, ktime_get_ns()) :
+					   tcpalt_reno_detect(sk, una_adv);
+		if (newly_lost)
+			tcpalt_sb_recount(sk);
+	}
 
 	/* Undo a reduction shown spurious; end recovery once its data is acknowledged. */
 	if (ts->cc.ca_state >= TCP_CA_Recovery && (una_adv || dsack) && tcpalt_may_undo(ts) &&
