@@ -128,7 +128,7 @@ void tcpalt_trace_cwnd(const struct sock *sk)
 
 	trace_tcpalt_cwnd(sk, inet->inet_rcv_saddr, inet->inet_sport, inet->inet_daddr,
 			  inet->inet_dport, ts->cc.cwnd, ts->cc.ssthresh, ts->mss, ts->rto.srtt_us,
-			  ts->cc.ca_state, tcpalt_in_flight(ts));
+			  ts->cc.ca_state, tcpalt_in_flight(ts), ts->snd_wnd);
 }
 
 /**

@@ -68,13 +68,15 @@ TRACE_EVENT(tcpalt_set_state,
 /*
  * The congestion window of a connection after an ACK: cwnd and ssthresh in bytes and in
  * segments of @mss (ssthresh 4294967295 bytes: no loss yet), the smoothed RTT, the TCP_CA_*
- * state and the bytes in flight.  Addresses and ports in network order.
+ * state, the bytes in flight and the peer's window (snd_wnd, as tcp_probe's: a flight held
+ * below cwnd by it is receive-window limited).  Addresses and ports in network order.
  */
 TRACE_EVENT(tcpalt_cwnd,
 	    TP_PROTO(const void *addr, __be32 saddr, __be16 sport, __be32 daddr, __be16 dport,
-		     u32 cwnd, u32 ssthresh, u32 mss, u32 srtt_us, u8 ca_state, u32 in_flight),
+		     u32 cwnd, u32 ssthresh, u32 mss, u32 srtt_us, u8 ca_state, u32 in_flight,
+		     u32 snd_wnd),
 	    TP_ARGS(addr, saddr, sport, daddr, dport, cwnd, ssthresh, mss, srtt_us, ca_state,
-		    in_flight),
+		    in_flight, snd_wnd),
 	    TP_STRUCT__entry(__field(const void *, skaddr)
 			     __field(__be32, saddr)
 			     __field(__be32, daddr)
@@ -87,6 +89,7 @@ TRACE_EVENT(tcpalt_cwnd,
 			     __field(u32, mss)
 			     __field(u32, srtt_us)
 			     __field(u32, in_flight)
+			     __field(u32, snd_wnd)
 			     __field(u8, ca_state)),
 	    TP_fast_assign(__entry->skaddr = addr;
 			   __entry->saddr = saddr;
@@ -100,12 +103,14 @@ TRACE_EVENT(tcpalt_cwnd,
 			   __entry->mss = mss;
 			   __entry->srtt_us = srtt_us;
 			   __entry->in_flight = in_flight;
+			   __entry->snd_wnd = snd_wnd;
 			   __entry->ca_state = ca_state;),
-	    TP_printk("sk=%p %pI4:%u %pI4:%u cwnd=%u (%u segs) ssthresh=%u (%u segs) mss=%u srtt_us=%u ca_state=%s in_flight=%u",
+	    TP_printk("sk=%p %pI4:%u %pI4:%u cwnd=%u (%u segs) ssthresh=%u (%u segs) mss=%u srtt_us=%u ca_state=%s in_flight=%u snd_wnd=%u",
 		      __entry->skaddr, &__entry->saddr, __entry->sport, &__entry->daddr,
 		      __entry->dport, __entry->cwnd, __entry->cwnd_segs, __entry->ssthresh,
 		      __entry->ssthresh_segs, __entry->mss, __entry->srtt_us,
-		      tcpalt_trace_ca_state_name(__entry->ca_state), __entry->in_flight)
+		      tcpalt_trace_ca_state_name(__entry->ca_state), __entry->in_flight,
+		      __entry->snd_wnd)
 );
 
 #endif /* _TCPALT_TRACE_H */
