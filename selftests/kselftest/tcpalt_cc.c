@@ -104,6 +104,21 @@ static int new_socket(FIXTURE_DATA(cc) *self)
 	return socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
 }
 
+/*
+ * A client of the variant's family (self->p.c) connected to the listener self->p.l, and the
+ * connection accepted (self->p.s); the teardown closes all three.  Harness assertions.
+ */
+static void connect_to_listener(struct __test_metadata *_metadata, FIXTURE_DATA(cc) *self)
+{
+	struct sockaddr_in to = sl_loopback(sl_local_port(self->p.l));
+
+	self->p.c = new_socket(self);
+	ASSERT_LE(0, self->p.c);
+	ASSERT_EQ(0, sl_connect(self->p.c, &to, SL_STEP_MS));
+	self->p.s = sl_accept(self->p.l, SL_STEP_MS);
+	ASSERT_LE(0, self->p.s);
+}
+
 /* A sysctl's value without its newline; length or -errno. */
 static int read_sysctl(const char *path, char *buf, size_t size)
 {
@@ -195,25 +210,15 @@ TEST_F(cc, set_after_connect)
 TEST_F(cc, inherited_by_accepted)
 {
 	char name[CA_NAME_MAX + 1];
-	struct sockaddr_in to;
-	int l, c, s;
 
-	l = sl_listener(self->fam, 0, 4);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, set_cc(l, "reno"));
-	to = sl_loopback(sl_local_port(l));
-	c = new_socket(self);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, sl_connect(c, &to, SL_STEP_MS));
-	s = sl_accept(l, SL_STEP_MS);
-	ASSERT_LE(0, s);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(s, name, CA_NAME_MAX));
+	self->p.l = sl_listener(self->fam, 0, 4);
+	ASSERT_LE(0, self->p.l);
+	ASSERT_EQ(0, set_cc(self->p.l, "reno"));
+	connect_to_listener(_metadata, self);
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.s, name, CA_NAME_MAX));
 	EXPECT_STREQ("reno", name);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(c, name, CA_NAME_MAX));
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.c, name, CA_NAME_MAX));
 	EXPECT_STREQ("cubic", name);
-	close(s);
-	close(c);
-	close(l);
 }
 
 /*
@@ -223,25 +228,15 @@ TEST_F(cc, inherited_by_accepted)
 TEST_F(cc, accepted_takes_current_default)
 {
 	char name[CA_NAME_MAX + 1];
-	struct sockaddr_in to;
-	int l, c, s;
 
-	l = sl_listener(self->fam, 0, 4);
-	ASSERT_LE(0, l);
+	self->p.l = sl_listener(self->fam, 0, 4);
+	ASSERT_LE(0, self->p.l);
 	ASSERT_EQ(0, sl_write_file(self->sysctl, "reno"));
-	to = sl_loopback(sl_local_port(l));
-	c = new_socket(self);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, sl_connect(c, &to, SL_STEP_MS));
-	s = sl_accept(l, SL_STEP_MS);
-	ASSERT_LE(0, s);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(s, name, CA_NAME_MAX));
+	connect_to_listener(_metadata, self);
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.s, name, CA_NAME_MAX));
 	EXPECT_STREQ("reno", name);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(l, name, CA_NAME_MAX));
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.l, name, CA_NAME_MAX));
 	EXPECT_STREQ("cubic", name);
-	close(s);
-	close(c);
-	close(l);
 }
 
 /* TCP_CC_INFO: reno and cubic have no get_info, so the kernel TCP writes back length 0. */
