@@ -107,23 +107,10 @@ FIXTURE_TEARDOWN(bulk)
 		close(self->s);
 	if (self->l >= 0)
 		close(self->l);
-	if (self->ns_a >= 0)
-		close(self->ns_a);
-	if (self->ns_b >= 0)
-		close(self->ns_b);
+	veth_pair_close(self->ns_a, self->ns_b);
 }
 
 /* ---- sockets ---- */
-
-static int socket_in(int ns, int fam)
-{
-	int fd;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
 
 /* setsockopt(SOL_SOCKET, opt, val) on fd unless val is 0.  0 or -errno. */
 static int set_buf(int fd, int opt, int val)

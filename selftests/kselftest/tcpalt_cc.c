@@ -367,20 +367,7 @@ FIXTURE_SETUP(path)
 
 FIXTURE_TEARDOWN(path)
 {
-	if (self->ns_a >= 0)
-		close(self->ns_a);
-	if (self->ns_b >= 0)
-		close(self->ns_b);
-}
-
-static int socket_in(int ns, int fam)
-{
-	int fd;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
+	veth_pair_close(self->ns_a, self->ns_b);
 }
 
 /*

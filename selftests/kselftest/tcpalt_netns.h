@@ -2,8 +2,8 @@
 /*
  * Network-namespace helpers shared by the test programs that build their own topology
  * (tcpalt_policy.c, tcpalt_bulk.c, tcpalt_cc.c): enter a namespace, run a command in it, write
- * a sysctl there, address an interface and wait for it to come up, and the two namespaces
- * joined by veth that their fixtures start from.  Include after kselftest_harness.h and
+ * a sysctl there, make a socket there, address an interface and wait for it to come up, and
+ * the two namespaces joined by veth that their fixtures start from.  Include after kselftest_harness.h and
  * tcpalt_sock_lib.h (RUN_OK and the fixture helpers assert; sl_now_ms(), sl_write_file(),
  * sl_ifr_up(), sl_netns_lo_up()).
  */
@@ -197,6 +197,26 @@ static inline void veth_pair(struct __test_metadata *_metadata, int *ns_a, int *
 	close(hold[1]);
 	close(up[0]);
 	waitpid(pid, NULL, 0);
+}
+
+/* Close veth_pair()'s namespace fds (those that are open, >= 0). */
+static inline void veth_pair_close(int ns_a, int ns_b)
+{
+	if (ns_a >= 0)
+		close(ns_a);
+	if (ns_b >= 0)
+		close(ns_b);
+}
+
+/* A stream socket of family fam in namespace ns (the calling thread moves there).  fd or -errno. */
+static inline int socket_in(int ns, int fam)
+{
+	int fd;
+
+	if (enter(ns))
+		return -errno;
+	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
 }
 
 /*

@@ -136,16 +136,6 @@ static int nft_load(int ns, const char *ruleset, char *out, size_t size)
 
 /* ---- sockets ---- */
 
-static int socket_in(int ns, int fam)
-{
-	int fd;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
-
 /* A listener of fam on SERVER_IP:PORT in namespace ns.  fd or -errno. */
 static int listener_in(int ns, int fam)
 {
@@ -242,10 +232,7 @@ FIXTURE_SETUP(pol)
 
 FIXTURE_TEARDOWN(pol)
 {
-	if (self->ns_a >= 0)
-		close(self->ns_a);
-	if (self->ns_b >= 0)
-		close(self->ns_b);
+	veth_pair_close(self->ns_a, self->ns_b);
 }
 
 /*
