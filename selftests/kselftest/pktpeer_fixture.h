@@ -38,6 +38,24 @@
 	}
 
 /*
+ * The members every scripted-peer fixture begins with, FIXTURE(f) { PEER_FIXTURE_MEMBERS; ... },
+ * which PEER_FIXTURE_SETUP() fills in:
+ *	peer	the TUN peer
+ *	alt	the tcpalt variant
+ *	family	of the kernel side's sockets: AF_INET, or AF_TCPALT for alt
+ *	lfd	the kernel side's listener (-1: none)
+ *	fd	the connection's socket (-1: none)
+ *	kiss	the kernel side's initial sequence number
+ */
+#define PEER_FIXTURE_MEMBERS \
+	struct pkt_peer peer; \
+	bool alt; \
+	int family; \
+	int lfd; \
+	int fd; \
+	uint32_t kiss
+
+/*
  * The first steps of a fixture's setup: a private network namespace; on tcpalt (alt),
  * orphans in FIN-WAIT-2 that end within a second, so the module can be unloaded after; the
  * TUN peer p.  Harness assertions.
@@ -53,6 +71,19 @@ static inline void peer_fixture_setup(struct __test_metadata *_metadata, struct 
 	err = peer_open(p);
 	ASSERT_EQ(0, err) TH_LOG("TUN peer: %s", strerror(-err));
 }
+
+/*
+ * In FIXTURE_SETUP of a fixture with PEER_FIXTURE_MEMBERS: the members from the variant, no
+ * sockets yet, then peer_fixture_setup().
+ */
+#define PEER_FIXTURE_SETUP() do { \
+	self->lfd = -1; \
+	self->fd = -1; \
+	self->peer.tun = -1; \
+	self->alt = variant->alt; \
+	self->family = variant->alt ? tcpalt_family() : AF_INET; \
+	peer_fixture_setup(_metadata, &self->peer, self->alt); \
+} while (0)
 
 /*
  * The teardown's last steps: every segment the kernel sent carried valid IPv4 and TCP

@@ -343,12 +343,7 @@ static int count_segments(struct pkt_peer *p, uint8_t want, uint8_t mask, int ms
 /* ==== sp: a scripted peer behind a TUN device ==== */
 
 FIXTURE(sp) {
-	struct pkt_peer peer;
-	bool alt;
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	char seg[200];		/* scratch for describing a segment */
 };
 
@@ -356,13 +351,8 @@ PEER_VARIANTS(sp);
 
 FIXTURE_SETUP(sp)
 {
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
 	signal(SIGPIPE, SIG_IGN);
-	peer_fixture_setup(_metadata, &self->peer, self->alt);
+	PEER_FIXTURE_SETUP();
 	/* TIME-WAIT entries end soon too, so the module unloads after the run. */
 	if (self->alt)
 		ASSERT_EQ(0, peer_sysctl(TCPALT_SYSCTL_MSL_MS, "1000"));

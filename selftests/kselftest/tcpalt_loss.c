@@ -51,12 +51,7 @@ static const struct offer OFFER_ALL = { .sack = true, .ts = true, .wscale = PEER
 					.mss = PEER_MSS };
 
 FIXTURE(loss) {
-	struct pkt_peer peer;
-	bool alt;		/* the tcpalt variant */
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	bool ts, sack;		/* negotiated */
 	uint32_t tsval;		/* the peer's timestamp clock: the next TSval it sends */
 	uint32_t ts_recent;	/* the kernel side's latest TSval, echoed by the peer */
@@ -73,13 +68,8 @@ PEER_VARIANTS(loss);
 
 FIXTURE_SETUP(loss)
 {
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
 	self->tsval = 1000000;
-	peer_fixture_setup(_metadata, &self->peer, self->alt);
+	PEER_FIXTURE_SETUP();
 	self->peer.mss = PEER_MSS;
 }
 

@@ -58,12 +58,7 @@ static const char *const rfc_state[] = {
 };
 
 FIXTURE(scripted) {
-	struct pkt_peer peer;
-	bool alt;		/* the tcpalt variant */
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	int tcpi;		/* last TCP_INFO state read by states_reached() */
 	char row[32];		/* last row state read by states_reached() */
 	char seg[200];		/* scratch for describing a segment */
@@ -73,12 +68,7 @@ PEER_VARIANTS(scripted);
 
 FIXTURE_SETUP(scripted)
 {
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
-	peer_fixture_setup(_metadata, &self->peer, self->alt);
+	PEER_FIXTURE_SETUP();
 	/*
 	 * Linux 6.1's per-netns challenge-ACK limit (net.ipv4.tcp_challenge_ack_limit) defaults
 	 * to INT_MAX, i.e. off; the per-socket limit (tcp_invalid_ratelimit) lets the first

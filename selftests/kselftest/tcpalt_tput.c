@@ -49,12 +49,7 @@
 #define TEST_SECS	60
 
 FIXTURE(tput) {
-	struct pkt_peer peer;
-	bool alt;		/* the tcpalt variant */
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	int kws;		/* the kernel side's window scale (its SYN-ACK), 0 if none */
 	uint32_t synack_win;	/* the SYN-ACK's window field (never scaled) */
 	uint32_t kwin;		/* the kernel side's latest window, scaled, in bytes */
@@ -77,13 +72,8 @@ PEER_VARIANTS(tput);
 
 FIXTURE_SETUP(tput)
 {
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
 	self->reading = false;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
-	peer_fixture_setup(_metadata, &self->peer, self->alt);
+	PEER_FIXTURE_SETUP();
 	self->peer.mss = MSS;
 }
 
