@@ -3,9 +3,9 @@
  * Network-namespace helpers shared by the test programs that build their own topology
  * (tcpalt_policy.c, tcpalt_bulk.c, tcpalt_cc.c): enter a namespace, run a command in it, write
  * a sysctl there, make a socket there, address an interface and wait for it to come up, and
- * the two namespaces joined by veth that their fixtures start from.  Include after kselftest_harness.h and
- * tcpalt_sock_lib.h (RUN_OK and the fixture helpers assert; sl_now_ms(), sl_write_file(),
- * sl_ifr_up(), sl_netns_lo_up()).
+ * the two namespaces joined by veth that their fixtures start from.  Include after
+ * kselftest_harness.h and tcpalt_sock_lib.h (RUN_OK and the fixture helpers assert;
+ * sl_now_ms(), sl_write_file(), sl_ifr_up(), sl_netns_lo_up()).
  */
 #ifndef TCPALT_NETNS_H
 #define TCPALT_NETNS_H
