@@ -37,7 +37,6 @@
 #define PORT		7500
 #define CLIENT_IP	"10.0.2.1"
 #define SERVER_IP	"10.0.2.2"
-#define IP		"/usr/sbin/ip"	/* busybox sh would run its own applet for "ip" */
 #define XFER_MIB	64		/* each way, stock kernel */
 #define XFER_MIB_DEBUG	4		/* each way, debug (KASAN) kernel */
 #define XFER_MS		240000		/* bound on one recv()/send() of a bulk transfer */
@@ -62,39 +61,6 @@ FIXTURE_VARIANT_ADD(bulk, inet_tcpalt) { .calt = 0, .salt = 1 };
 
 /* ---- namespaces and commands: tcpalt_netns.h ---- */
 
-/* In namespace ns: address addr/24 on ifname and bring it up (ioctls, no ip(8)).  0 or -errno. */
-static int if_up(int ns, const char *ifname, const char *addr)
-{
-	struct sockaddr_in *sin;
-	struct ifreq ifr;
-	int fd, err = 0;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	sin->sin_family = AF_INET;
-	if (addr) {
-		inet_pton(AF_INET, addr, &sin->sin_addr);
-		if (ioctl(fd, SIOCSIFADDR, &ifr))
-			err = -errno;
-		inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
-		if (!err && ioctl(fd, SIOCSIFNETMASK, &ifr))
-			err = -errno;
-	}
-	if (!err && ioctl(fd, SIOCGIFFLAGS, &ifr))
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* The debug guest (KASAN, lockdep: 5-10 times slower) runs shorter transfers. */
 static bool debug_kernel(void)
 {
@@ -109,9 +75,7 @@ static bool debug_kernel(void)
 
 FIXTURE_SETUP(bulk)
 {
-	int up[2], hold[2], i;
-	char path[64], c;
-	pid_t pid;
+	int i;
 
 	self->ns_a = self->ns_b = -1;
 	self->l = self->c = self->s = -1;
@@ -119,41 +83,10 @@ FIXTURE_SETUP(bulk)
 	self->sfam = variant->salt ? tcpalt_family() : AF_INET;
 	self->srv = sl_addr(SERVER_IP, PORT);
 	signal(SIGPIPE, SIG_IGN);
-	ASSERT_EQ(0, sl_netns_lo_up());
-	self->ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->ns_a);
 
-	/* B: a child unshares and waits while the veth peer is moved into its namespace. */
-	ASSERT_EQ(0, pipe2(up, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(hold[1]);
-		close(up[0]);
-		c = unshare(CLONE_NEWNET) ? 'e' : 'k';
-		if (write(up[1], &c, 1) == 1)
-			while (read(hold[0], &c, 1) < 0 && errno == EINTR)
-				;
-		_exit(0);
-	}
-	close(up[1]);
-	close(hold[0]);
-	ASSERT_EQ(1, read(up[0], &c, 1));
-	ASSERT_EQ('k', c);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	self->ns_b = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->ns_b);
-	RUN_OK(self->ns_a, IP " link add va type veth peer name vb netns %d", pid);
-	close(hold[1]);
-	close(up[0]);
-	waitpid(pid, NULL, 0);
-
-	ASSERT_EQ(0, if_up(self->ns_a, "va", CLIENT_IP));
-	ASSERT_EQ(0, if_up(self->ns_b, "lo", NULL));
-	ASSERT_EQ(0, if_up(self->ns_b, "vb", SERVER_IP));
-	ASSERT_EQ(0, wait_running(self->ns_a, "va", SL_STEP_MS));
-	ASSERT_EQ(0, wait_running(self->ns_b, "vb", SL_STEP_MS));
+	/* A (this process) and B: veth va (A) <-> vb (B). */
+	veth_pair(_metadata, &self->ns_a, &self->ns_b);
+	veth_pair_up(_metadata, self->ns_a, self->ns_b, CLIENT_IP, SERVER_IP);
 
 	/* Short-lived orphans and TIME-WAIT entries, so the module can be unloaded after. */
 	for (i = 0; i < 2; i++) {
@@ -161,8 +94,7 @@ FIXTURE_SETUP(bulk)
 
 		if (!(i ? variant->salt : variant->calt))
 			continue;
-		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
-		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_MSL_MS, "1000"));
+		ASSERT_EQ(0, short_lived_orphans(ns));
 	}
 	ASSERT_EQ(0, enter(self->ns_a));
 }
@@ -175,23 +107,10 @@ FIXTURE_TEARDOWN(bulk)
 		close(self->s);
 	if (self->l >= 0)
 		close(self->l);
-	if (self->ns_a >= 0)
-		close(self->ns_a);
-	if (self->ns_b >= 0)
-		close(self->ns_b);
+	veth_pair_close(self->ns_a, self->ns_b);
 }
 
 /* ---- sockets ---- */
-
-static int socket_in(int ns, int fam)
-{
-	int fd;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
 
 /* setsockopt(SOL_SOCKET, opt, val) on fd unless val is 0.  0 or -errno. */
 static int set_buf(int fd, int opt, int val)

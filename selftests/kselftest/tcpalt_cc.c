@@ -28,7 +28,6 @@
 #define PORT		7600
 #define CLIENT_IP	"10.0.3.1"
 #define SERVER_IP	"10.0.3.2"
-#define IP		"/usr/sbin/ip"	/* busybox sh would run its own applet for "ip" */
 #define TC		"/usr/sbin/tc"
 #define XFER_MIB	16		/* stock kernel */
 #define XFER_MIB_DEBUG	2		/* debug (KASAN) kernel */
@@ -103,6 +102,21 @@ FIXTURE_TEARDOWN(cc)
 static int new_socket(FIXTURE_DATA(cc) *self)
 {
 	return socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+/*
+ * A client of the variant's family (self->p.c) connected to the listener self->p.l, and the
+ * connection accepted (self->p.s); the teardown closes all three.  Harness assertions.
+ */
+static void connect_to_listener(struct __test_metadata *_metadata, FIXTURE_DATA(cc) *self)
+{
+	struct sockaddr_in to = sl_loopback(sl_local_port(self->p.l));
+
+	self->p.c = new_socket(self);
+	ASSERT_LE(0, self->p.c);
+	ASSERT_EQ(0, sl_connect(self->p.c, &to, SL_STEP_MS));
+	self->p.s = sl_accept(self->p.l, SL_STEP_MS);
+	ASSERT_LE(0, self->p.s);
 }
 
 /* A sysctl's value without its newline; length or -errno. */
@@ -196,25 +210,15 @@ TEST_F(cc, set_after_connect)
 TEST_F(cc, inherited_by_accepted)
 {
 	char name[CA_NAME_MAX + 1];
-	struct sockaddr_in to;
-	int l, c, s;
 
-	l = sl_listener(self->fam, 0, 4);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, set_cc(l, "reno"));
-	to = sl_loopback(sl_local_port(l));
-	c = new_socket(self);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, sl_connect(c, &to, SL_STEP_MS));
-	s = sl_accept(l, SL_STEP_MS);
-	ASSERT_LE(0, s);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(s, name, CA_NAME_MAX));
+	self->p.l = sl_listener(self->fam, 0, 4);
+	ASSERT_LE(0, self->p.l);
+	ASSERT_EQ(0, set_cc(self->p.l, "reno"));
+	connect_to_listener(_metadata, self);
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.s, name, CA_NAME_MAX));
 	EXPECT_STREQ("reno", name);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(c, name, CA_NAME_MAX));
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.c, name, CA_NAME_MAX));
 	EXPECT_STREQ("cubic", name);
-	close(s);
-	close(c);
-	close(l);
 }
 
 /*
@@ -224,25 +228,15 @@ TEST_F(cc, inherited_by_accepted)
 TEST_F(cc, accepted_takes_current_default)
 {
 	char name[CA_NAME_MAX + 1];
-	struct sockaddr_in to;
-	int l, c, s;
 
-	l = sl_listener(self->fam, 0, 4);
-	ASSERT_LE(0, l);
+	self->p.l = sl_listener(self->fam, 0, 4);
+	ASSERT_LE(0, self->p.l);
 	ASSERT_EQ(0, sl_write_file(self->sysctl, "reno"));
-	to = sl_loopback(sl_local_port(l));
-	c = new_socket(self);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, sl_connect(c, &to, SL_STEP_MS));
-	s = sl_accept(l, SL_STEP_MS);
-	ASSERT_LE(0, s);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(s, name, CA_NAME_MAX));
+	connect_to_listener(_metadata, self);
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.s, name, CA_NAME_MAX));
 	EXPECT_STREQ("reno", name);
-	EXPECT_EQ(CA_NAME_MAX, get_cc(l, name, CA_NAME_MAX));
+	EXPECT_EQ(CA_NAME_MAX, get_cc(self->p.l, name, CA_NAME_MAX));
 	EXPECT_STREQ("cubic", name);
-	close(s);
-	close(c);
-	close(l);
 }
 
 /* TCP_CC_INFO: reno and cubic have no get_info, so the kernel TCP writes back length 0. */
@@ -346,85 +340,19 @@ FIXTURE_VARIANT(path) {
 FIXTURE_VARIANT_ADD(path, inet) { .alt = 0 };
 FIXTURE_VARIANT_ADD(path, tcpalt) { .alt = 1 };
 
-/* In namespace ns: address addr/24 on ifname and bring it up (ioctls, no ip(8)).  0 or -errno. */
-static int if_up(int ns, const char *ifname, const char *addr)
-{
-	struct sockaddr_in *sin;
-	struct ifreq ifr;
-	int fd, err = 0;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	sin = (struct sockaddr_in *)&ifr.ifr_addr;
-	sin->sin_family = AF_INET;
-	if (addr) {
-		inet_pton(AF_INET, addr, &sin->sin_addr);
-		if (ioctl(fd, SIOCSIFADDR, &ifr))
-			err = -errno;
-		inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
-		if (!err && ioctl(fd, SIOCSIFNETMASK, &ifr))
-			err = -errno;
-	}
-	if (!err && ioctl(fd, SIOCGIFFLAGS, &ifr))
-		err = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!err && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 FIXTURE_SETUP(path)
 {
-	int up[2], hold[2], i;
-	char path[64], c;
-	pid_t pid;
+	int i;
 
 	self->ns_a = self->ns_b = -1;
 	self->fam = variant->alt ? tcpalt_family() : AF_INET;
 	self->srv = sl_addr(SERVER_IP, PORT);
 	signal(SIGPIPE, SIG_IGN);
 	ASSERT_LE(0, self->fam);
-	ASSERT_EQ(0, sl_netns_lo_up());
-	self->ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->ns_a);
 
-	/* B: a child unshares and waits while the veth peer is moved into its namespace. */
-	ASSERT_EQ(0, pipe2(up, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(hold[1]);
-		close(up[0]);
-		c = unshare(CLONE_NEWNET) ? 'e' : 'k';
-		if (write(up[1], &c, 1) == 1)
-			while (read(hold[0], &c, 1) < 0 && errno == EINTR)
-				;
-		_exit(0);
-	}
-	close(up[1]);
-	close(hold[0]);
-	ASSERT_EQ(1, read(up[0], &c, 1));
-	ASSERT_EQ('k', c);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	self->ns_b = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->ns_b);
-	RUN_OK(self->ns_a, IP " link add va type veth peer name vb netns %d", pid);
-	close(hold[1]);
-	close(up[0]);
-	waitpid(pid, NULL, 0);
-
-	ASSERT_EQ(0, if_up(self->ns_a, "va", CLIENT_IP));
-	ASSERT_EQ(0, if_up(self->ns_b, "lo", NULL));
-	ASSERT_EQ(0, if_up(self->ns_b, "vb", SERVER_IP));
-	ASSERT_EQ(0, wait_running(self->ns_a, "va", SL_STEP_MS));
-	ASSERT_EQ(0, wait_running(self->ns_b, "vb", SL_STEP_MS));
+	/* A (this process) and B: veth va (A) <-> vb (B). */
+	veth_pair(_metadata, &self->ns_a, &self->ns_b);
+	veth_pair_up(_metadata, self->ns_a, self->ns_b, CLIENT_IP, SERVER_IP);
 	/* RTT 20 ms: 10 ms each way; a queue long enough that netem itself drops nothing. */
 	RUN_OK(self->ns_a, TC " qdisc add dev va root netem limit 100000 delay 10ms");
 	RUN_OK(self->ns_b, TC " qdisc add dev vb root netem limit 100000 delay 10ms");
@@ -432,28 +360,14 @@ FIXTURE_SETUP(path)
 	for (i = 0; variant->alt && i < 2; i++) {
 		int ns = i ? self->ns_b : self->ns_a;
 
-		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
-		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_MSL_MS, "1000"));
+		ASSERT_EQ(0, short_lived_orphans(ns));
 	}
 	ASSERT_EQ(0, enter(self->ns_a));
 }
 
 FIXTURE_TEARDOWN(path)
 {
-	if (self->ns_a >= 0)
-		close(self->ns_a);
-	if (self->ns_b >= 0)
-		close(self->ns_b);
-}
-
-static int socket_in(int ns, int fam)
-{
-	int fd;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
+	veth_pair_close(self->ns_a, self->ns_b);
 }
 
 /*

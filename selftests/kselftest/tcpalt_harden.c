@@ -49,6 +49,7 @@
 #include "kselftest_harness.h"
 #include "tcpalt_sock_lib.h"
 #include "pktpeer.h"
+#include "pktpeer_fixture.h"
 
 #define LPORT		5000	/* the kernel side's listening port */
 #define PPORT		40000	/* the scripted peer's port */
@@ -56,22 +57,6 @@
 #define WAIT_MS		1000	/* how long a prompt reply may take in a slow guest */
 
 /* ---- shared helpers ---- */
-
-static int tcp_info_of(int fd, struct tcp_info *ti)
-{
-	socklen_t len = sizeof(*ti);
-
-	memset(ti, 0, sizeof(*ti));
-	return getsockopt(fd, SOL_TCP, TCP_INFO, ti, &len) ? -errno : 0;
-}
-
-static int tcpi_state(int fd)
-{
-	struct tcp_info ti;
-	int err = tcp_info_of(fd, &ti);
-
-	return err ? err : ti.tcpi_state;
-}
 
 /* Poll tcpi_state until it is want or ms pass; the last value read. */
 static int wait_tcpi_state(int fd, int want, int ms)
@@ -355,78 +340,30 @@ static int count_segments(struct pkt_peer *p, uint8_t want, uint8_t mask, int ms
 	return n;
 }
 
-static void fill(uint8_t *buf, size_t len, unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		buf[i] = (uint8_t)(seed + i * 7);
-}
-
 /* ==== sp: a scripted peer behind a TUN device ==== */
 
 FIXTURE(sp) {
-	struct pkt_peer peer;
-	bool alt;
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	char seg[200];		/* scratch for describing a segment */
 };
 
-FIXTURE_VARIANT(sp) {
-	bool alt;
-};
-
-FIXTURE_VARIANT_ADD(sp, inet) {
-	.alt = false,
-};
-
-FIXTURE_VARIANT_ADD(sp, tcpalt) {
-	.alt = true,
-};
+PEER_VARIANTS(sp);
 
 FIXTURE_SETUP(sp)
 {
-	int err;
-
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
 	signal(SIGPIPE, SIG_IGN);
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	if (self->alt) {
-		/* Orphans and TIME-WAIT entries end soon, so the module unloads after the run. */
-		ASSERT_EQ(0, peer_sysctl(TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
+	PEER_FIXTURE_SETUP();
+	/* TIME-WAIT entries end soon too, so the module unloads after the run. */
+	if (self->alt)
 		ASSERT_EQ(0, peer_sysctl(TCPALT_SYSCTL_MSL_MS, "1000"));
-	}
-	err = peer_open(&self->peer);
-	ASSERT_EQ(0, err) TH_LOG("TUN peer: %s", strerror(-err));
 }
 
 FIXTURE_TEARDOWN(sp)
 {
-	EXPECT_EQ(0, self->peer.bad_csums);
-	if (self->fd >= 0) {
-		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
-
-		setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
-		close(self->fd);
-	}
-	if (self->lfd >= 0)
-		close(self->lfd);
-	peer_close(&self->peer);
+	peer_fixture_teardown(_metadata, &self->peer, self->fd, self->lfd);
 }
 
 #define SEG(s)	peer_fmt(&(s), self->seg, sizeof(self->seg))
-
-#define EXPECT_SEGMENT(want, ms, s) \
-	ASSERT_EQ(1, peer_expect(&self->peer, (want), TH_CTL, (ms), &(s))) \
-		TH_LOG("no " #want " segment within %d ms; last packet skipped: %s", (ms), \
-		       self->peer.last_skipped)
 
 /* accept() on a nonblocking listener within ms; the socket (2 s timeouts) or -1. */
 static int accept_within(int lfd, int ms)
@@ -519,7 +456,7 @@ TEST_F_TIMEOUT(sp, zero_window_answered_probes_reset, 40)
 	uint32_t una;
 
 	establish(_metadata, self, 0x12000000, -1, &s);
-	fill(out, sizeof(out), 1);
+	peer_fill(out, sizeof(out), 1);
 	ASSERT_EQ(100, send(self->fd, out, sizeof(out), MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
 	ASSERT_EQ(100, s.len) TH_LOG("%s", SEG(s));
@@ -528,7 +465,7 @@ TEST_F_TIMEOUT(sp, zero_window_answered_probes_reset, 40)
 	p->win = 0;
 	ASSERT_EQ(0, peer_send(p, TH_ACK, NULL, 0));
 	usleep(50000);
-	fill(more, sizeof(more), 2);
+	peer_fill(more, sizeof(more), 2);
 	ASSERT_EQ(50, send(self->fd, more, sizeof(more), MSG_NOSIGNAL));
 
 	for (k = 1; k <= 4; k++) {
@@ -626,7 +563,7 @@ static void *ack_flooder(void *arg)
 	uint8_t data[1400];
 	size_t i;
 
-	fill(data, sizeof(data), 7);
+	peer_fill(data, sizeof(data), 7);
 	while (!atomic_load(&f->stop) && !f->err) {
 		if (atomic_load(&f->want_data)) {
 			for (i = 0; i < f->segs && !f->err; i++)
@@ -723,7 +660,7 @@ TEST_F_TIMEOUT(sp, rcvlowat_backlog_never_sleeps, 60)
 	};
 	ASSERT_EQ(0, ioctl(h.uffd, UFFDIO_REGISTER, &reg)) TH_LOG("%s", strerror(errno));
 
-	fill(data, sizeof(data), 6);
+	peer_fill(data, sizeof(data), 6);
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, peer_send(&self->peer, TH_ACK | TH_PSH, data + i * 1000, 1000));
 	ASSERT_EQ(4000, wait_inq(self->fd, 4000, 3000));
@@ -757,7 +694,7 @@ TEST_F_TIMEOUT(sp, fionread_across_seq_wrap, 20)
 	int i;
 
 	establish(_metadata, self, iss, -1, &s);
-	fill(data, sizeof(data), 3);
+	peer_fill(data, sizeof(data), 3);
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, peer_send(p, TH_ACK | TH_PSH, data + i * 0x80, 0x80));
 	ASSERT_EQ(iss + 1 + 0x200, p->snd_nxt);
@@ -808,7 +745,7 @@ TEST_F_TIMEOUT(sp, ooo_copies_and_tiny_segments_bounded, 90)
 
 	establish(_metadata, self, 0x30000000, -1, &s);
 	base = p->snd_nxt;
-	fill(data, sizeof(data), 21);
+	peer_fill(data, sizeof(data), 21);
 	if (self->alt)
 		dups = sl_tcpalt_stat("OfoDuplicates");
 	for (i = 0; i < 20000; i++) {
@@ -941,7 +878,7 @@ TEST_F_TIMEOUT(sp, rfc5961_ack_rate_limits, 30)
 	TH_LOG("500 ACKs of unsent data in %lld ms: %d replies", elapsed, n);
 	ASSERT_GE(max, n) TH_LOG("%d replies to 500 ACKs of unsent data in %lld ms", n, elapsed);
 
-	fill(data, sizeof(data), 4);
+	peer_fill(data, sizeof(data), 4);
 	for (i = 0; i < 10; i++) {
 		h = (struct hseg){
 			.flags = TH_ACK | TH_PSH, .seq = p->snd_nxt + 0x40000000 + i * 1000,
@@ -1000,7 +937,7 @@ TEST_F_TIMEOUT(sp, syncookies_always, 20)
 	ASSERT_EQ(-1, s.wscale) TH_LOG("cookie SYN-ACK with window scale %d", s.wscale);
 	ASSERT_LT(sent, stack_stat(self->alt, "SyncookiesSent"));
 
-	fill(data, sizeof(data), 5);
+	peer_fill(data, sizeof(data), 5);
 	h = (struct hseg){
 		.flags = TH_ACK | TH_PSH, .seq = iss + 1, .ack = s.seq + 1, .win = 65535,
 		.data = data, .len = sizeof(data),

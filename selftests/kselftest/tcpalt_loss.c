@@ -23,6 +23,7 @@
 
 #include "kselftest_harness.h"
 #include "pktpeer.h"
+#include "pktpeer_fixture.h"
 #include "tcpalt_sock_lib.h"
 
 #define LPORT		5200	/* the kernel side's listening port */
@@ -50,12 +51,7 @@ static const struct offer OFFER_ALL = { .sack = true, .ts = true, .wscale = PEER
 					.mss = PEER_MSS };
 
 FIXTURE(loss) {
-	struct pkt_peer peer;
-	bool alt;		/* the tcpalt variant */
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	bool ts, sack;		/* negotiated */
 	uint32_t tsval;		/* the peer's timestamp clock: the next TSval it sends */
 	uint32_t ts_recent;	/* the kernel side's latest TSval, echoed by the peer */
@@ -68,57 +64,22 @@ FIXTURE(loss) {
 	char seg2[300];
 };
 
-FIXTURE_VARIANT(loss) {
-	bool alt;
-};
-
-FIXTURE_VARIANT_ADD(loss, inet) {
-	.alt = false,
-};
-
-FIXTURE_VARIANT_ADD(loss, tcpalt) {
-	.alt = true,
-};
+PEER_VARIANTS(loss);
 
 FIXTURE_SETUP(loss)
 {
-	int err;
-
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
 	self->tsval = 1000000;
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	if (self->alt)
-		ASSERT_EQ(0, peer_sysctl(TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
-	err = peer_open(&self->peer);
-	ASSERT_EQ(0, err) TH_LOG("TUN peer: %s", strerror(-err));
+	PEER_FIXTURE_SETUP();
 	self->peer.mss = PEER_MSS;
 }
 
 FIXTURE_TEARDOWN(loss)
 {
-	EXPECT_EQ(0, self->peer.bad_csums);
 	/* RFC 7323 3.2: once negotiated, timestamps on every segment (but RST). */
 	EXPECT_EQ(0, self->no_ts) TH_LOG("%u segments without timestamps first, e.g. %s",
 					 self->no_ts, self->no_ts_seg);
 	EXPECT_EQ(0, self->ts_back) TH_LOG("TSval went backwards %u times", self->ts_back);
-	if (self->fd >= 0) {
-		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
-
-		setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
-		close(self->fd);
-	}
-	if (self->lfd >= 0)
-		close(self->lfd);
-	peer_close(&self->peer);
-}
-
-static bool seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
+	peer_fixture_teardown(_metadata, &self->peer, self->fd, self->lfd);
 }
 
 /* Describe a segment with its options (TS, SACK blocks relative to rel) into buf. */
@@ -143,14 +104,6 @@ static const char *fmt_seg(const struct pkt_seg *s, uint32_t rel, char *buf, siz
 #define SEGR(s, rel)	fmt_seg(&(s), (rel), self->seg, sizeof(self->seg))
 
 /* ---- TCP_INFO ---- */
-
-static int tcp_info_of(int fd, struct tcp_info *ti)
-{
-	socklen_t len = sizeof(*ti);
-
-	memset(ti, 0, sizeof(*ti));
-	return getsockopt(fd, SOL_TCP, TCP_INFO, ti, &len);
-}
 
 static int rto_ms(int fd)
 {
@@ -249,48 +202,6 @@ static int next_seg(FIXTURE_DATA(loss) *self, int ms, struct pkt_seg *s)
 
 /* ---- connections ---- */
 
-/* A nonblocking listener of the variant's family on PEER_LOCAL:LPORT; fd or -1. */
-static int listen_on(int family, int maxseg)
-{
-	struct sockaddr_in sin = sl_addr(PEER_LOCAL, LPORT);
-	int fd, one = 1;
-
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    (maxseg && setsockopt(fd, SOL_TCP, TCP_MAXSEG, &maxseg, sizeof(maxseg))) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 8)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int set_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = 2 };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		return -1;
-	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static int accept_within(int lfd, int ms)
-{
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	int fd;
-
-	if (poll(&pfd, 1, ms) != 1)
-		return -1;
-	fd = accept4(lfd, NULL, NULL, 0);
-	if (fd >= 0 && set_timeouts(fd)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * The peer's SYN to the listener with the options of offer; the kernel side's SYN-ACK in *s.
  * Negotiated options are noted in self.
@@ -303,7 +214,7 @@ static void syn_to_listener(struct __test_metadata *_metadata, FIXTURE_DATA(loss
 	size_t n;
 
 	if (self->lfd < 0)
-		self->lfd = listen_on(self->family, maxseg);
+		self->lfd = peer_listen(self->family, LPORT, maxseg);
 	ASSERT_LE(0, self->lfd) TH_LOG("listener: %s", strerror(errno));
 	self->peer.port = PPORT;
 	self->peer.kport = LPORT;
@@ -340,7 +251,7 @@ static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(loss) *sel
 	if (delay_ms)
 		usleep(delay_ms * 1000);
 	ASSERT_EQ(0, xmit(self, TH_ACK, self->peer.snd_nxt, NULL, 0, NULL, 0));
-	self->fd = accept_within(self->lfd, WAIT_MS);
+	self->fd = peer_accept(self->lfd, WAIT_MS, NULL);
 	ASSERT_LE(0, self->fd) TH_LOG("accept: %s", strerror(errno));
 }
 
@@ -399,7 +310,7 @@ TEST_F_TIMEOUT(loss, syn_options_synack, TEST_SECS)
 	syn_to_listener(_metadata, self, 0x21000000, &OFFER_ALL, 0, &s);
 	check_syn_opts(_metadata, &s, 1460, true, true, syn_ts, true);
 	ASSERT_EQ(0, xmit(self, TH_ACK, self->peer.snd_nxt, NULL, 0, NULL, 0));
-	self->fd = accept_within(self->lfd, WAIT_MS);
+	self->fd = peer_accept(self->lfd, WAIT_MS, NULL);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, tcp_info_of(self->fd, &ti));
 	EXPECT_EQ(OPT_TS | OPT_SACK | OPT_WSCALE,

@@ -38,7 +38,7 @@
 #define RELEASE_MS	15000		/* ... and must arrive within this once released */
 /* Full paths: busybox sh would run its own applet for "ip". */
 #define NFT		"/usr/sbin/nft"
-#define IP		"/usr/sbin/ip"
+#define IP		NETNS_IP
 
 FIXTURE(pol) {
 	int fam;
@@ -136,16 +136,6 @@ static int nft_load(int ns, const char *ruleset, char *out, size_t size)
 
 /* ---- sockets ---- */
 
-static int socket_in(int ns, int fam)
-{
-	int fd;
-
-	if (enter(ns))
-		return -errno;
-	fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
-
 /* A listener of fam on SERVER_IP:PORT in namespace ns.  fd or -errno. */
 static int listener_in(int ns, int fam)
 {
@@ -210,43 +200,15 @@ static int detach_filter(int fd)
 
 FIXTURE_SETUP(pol)
 {
-	int up[2], hold[2], i;
-	char path[64], c;
-	pid_t pid;
+	int i;
 
 	self->ns_a = self->ns_b = -1;
 	self->fam = variant->alt ? tcpalt_family() : AF_INET;
 	self->srv = sl_addr(SERVER_IP, PORT);
 	signal(SIGPIPE, SIG_IGN);
-	ASSERT_EQ(0, sl_netns_lo_up());
-	self->ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->ns_a);
 
-	/* B: a child unshares and waits while the veth peer is moved into its namespace. */
-	ASSERT_EQ(0, pipe2(up, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(hold[1]);		/* or the read below would never see EOF */
-		close(up[0]);
-		c = unshare(CLONE_NEWNET) ? 'e' : 'k';
-		if (write(up[1], &c, 1) == 1)
-			while (read(hold[0], &c, 1) < 0 && errno == EINTR)
-				;
-		_exit(0);
-	}
-	close(up[1]);
-	close(hold[0]);
-	ASSERT_EQ(1, read(up[0], &c, 1));
-	ASSERT_EQ('k', c);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	self->ns_b = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->ns_b);
-	RUN_OK(self->ns_a, IP " link add va type veth peer name vb netns %d", pid);
-	close(hold[1]);
-	close(up[0]);
-	waitpid(pid, NULL, 0);
+	/* A (this process) and B: veth va (A) <-> vb (B). */
+	veth_pair(_metadata, &self->ns_a, &self->ns_b);
 
 	RUN_OK(self->ns_a, IP " addr add " CLIENT_IP "/24 dev va && " IP " link set va up");
 	RUN_OK(self->ns_b, IP " link set lo up && " IP " addr add " SERVER_IP "/24 dev vb && "
@@ -258,8 +220,7 @@ FIXTURE_SETUP(pol)
 	for (i = 0; variant->alt && i < 2; i++) {
 		int ns = i ? self->ns_b : self->ns_a;
 
-		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
-		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_MSL_MS, "1000"));
+		ASSERT_EQ(0, short_lived_orphans(ns));
 		/* A child whose SYN-ACKs were dropped gives up after ~3 s, not a minute. */
 		ASSERT_EQ(0, write_in(ns, TCPALT_SYSCTL_DIR "/synack_retries", "1"));
 	}
@@ -271,10 +232,7 @@ FIXTURE_SETUP(pol)
 
 FIXTURE_TEARDOWN(pol)
 {
-	if (self->ns_a >= 0)
-		close(self->ns_a);
-	if (self->ns_b >= 0)
-		close(self->ns_b);
+	veth_pair_close(self->ns_a, self->ns_b);
 }
 
 /*

@@ -30,6 +30,7 @@
 #include "kselftest_harness.h"
 #include "tcpalt_lib.h"
 #include "pktpeer.h"
+#include "pktpeer_fixture.h"
 
 #define LPORT		5000	/* the kernel side's listening port */
 #define PPORT		40000	/* the scripted peer's port */
@@ -57,44 +58,17 @@ static const char *const rfc_state[] = {
 };
 
 FIXTURE(scripted) {
-	struct pkt_peer peer;
-	bool alt;		/* the tcpalt variant */
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	int tcpi;		/* last TCP_INFO state read by states_reached() */
 	char row[32];		/* last row state read by states_reached() */
 	char seg[200];		/* scratch for describing a segment */
 };
 
-FIXTURE_VARIANT(scripted) {
-	bool alt;
-};
-
-FIXTURE_VARIANT_ADD(scripted, inet) {
-	.alt = false,
-};
-
-FIXTURE_VARIANT_ADD(scripted, tcpalt) {
-	.alt = true,
-};
+PEER_VARIANTS(scripted);
 
 FIXTURE_SETUP(scripted)
 {
-	int err;
-
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	/* Orphans in FIN-WAIT-2 end within a second, so the module can be unloaded after. */
-	if (self->alt)
-		ASSERT_EQ(0, peer_sysctl(TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
-	err = peer_open(&self->peer);
-	ASSERT_EQ(0, err) TH_LOG("TUN peer: %s", strerror(-err));
+	PEER_FIXTURE_SETUP();
 	/*
 	 * Linux 6.1's per-netns challenge-ACK limit (net.ipv4.tcp_challenge_ack_limit) defaults
 	 * to INT_MAX, i.e. off; the per-socket limit (tcp_invalid_ratelimit) lets the first
@@ -104,18 +78,7 @@ FIXTURE_SETUP(scripted)
 
 FIXTURE_TEARDOWN(scripted)
 {
-	/* Every segment the kernel sent must carry valid IPv4 and TCP checksums. */
-	EXPECT_EQ(0, self->peer.bad_csums);
-	if (self->fd >= 0) {
-		/* Abort: no orphan retransmitting to a peer that is about to vanish. */
-		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
-
-		setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
-		close(self->fd);
-	}
-	if (self->lfd >= 0)
-		close(self->lfd);
-	peer_close(&self->peer);
+	peer_fixture_teardown(_metadata, &self->peer, self->fd, self->lfd);
 }
 
 /* Read what is queued on the TUN device and describe the last packet ignored. */
@@ -127,12 +90,6 @@ static const char *peer_last(struct pkt_peer *p)
 
 /* Describe a received segment for a failure message. */
 #define SEG(s)	peer_fmt(&(s), self->seg, sizeof(self->seg))
-
-/* Wait for a segment of the connection whose control bits are exactly want. */
-#define EXPECT_SEGMENT(want, ms, s) \
-	ASSERT_EQ(1, peer_expect(&self->peer, (want), TH_CTL, (ms), &(s))) \
-		TH_LOG("no " #want " segment within %d ms; last packet skipped: %s", (ms), \
-		       self->peer.last_skipped)
 
 /* Wait for a pure acknowledgment of exactly ack. */
 #define EXPECT_ACK_OF(ackno, ms, s) do { \
@@ -152,17 +109,6 @@ static const char *peer_last(struct pkt_peer *p)
 	ASSERT_TRUE(states_reached(self, (fd), (tcpi_want), (row_want))) \
 		TH_LOG("want tcpi_state %d, row %s; have %d, %s", (tcpi_want), (row_want), \
 		       self->tcpi, self->row)
-
-static int tcpi_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len))
-		return -errno;
-	return ti.tcpi_state;
-}
 
 /* Split line into at most max whitespace-separated columns; returns how many. */
 static int split(char *line, char **col, int max)
@@ -349,50 +295,6 @@ static struct sockaddr_in addr_of(const char *ip, uint16_t port)
 	return sin;
 }
 
-/* Bound a blocking socket's reads and writes so that no test can hang in the kernel. */
-static int set_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = 2 };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		return -1;
-	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* A nonblocking listener of the variant's family on PEER_LOCAL:port; fd or -1. */
-static int listen_on(int family, uint16_t port)
-{
-	struct sockaddr_in sin = addr_of(PEER_LOCAL, port);
-	int fd, one = 1;
-
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 8)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* accept() on a nonblocking listener, waiting up to ms; the blocking socket or -1. */
-static int accept_within(int lfd, int ms, struct sockaddr_in *peer)
-{
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	socklen_t len = sizeof(*peer);
-	int fd;
-
-	if (poll(&pfd, 1, ms) != 1)
-		return -1;
-	fd = accept4(lfd, (struct sockaddr *)peer, &len, 0);
-	if (fd >= 0 && set_timeouts(fd)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* A nonblocking connect() of the variant's family to PEER_REMOTE:PPORT; the socket. */
 static int connect_nonblocking(int family)
 {
@@ -438,14 +340,6 @@ static size_t recv_all(int fd, void *buf, size_t len)
 	return got;
 }
 
-static void fill(uint8_t *buf, size_t len, unsigned int seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		buf[i] = (uint8_t)(seed + i * 7);
-}
-
 /* Reset the peer's view to a new connection between PPORT and kport with the given ISS. */
 static void peer_conn(struct pkt_peer *p, uint16_t kport, uint32_t iss)
 {
@@ -466,7 +360,7 @@ static void establish_passive(struct __test_metadata *_metadata,
 	struct sockaddr_in from;
 	struct pkt_seg s;
 
-	self->lfd = listen_on(self->family, LPORT);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd) TH_LOG("listener: %s", strerror(errno));
 	peer_conn(&self->peer, LPORT, iss);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
@@ -475,7 +369,7 @@ static void establish_passive(struct __test_metadata *_metadata,
 	self->kiss = s.seq;
 	self->peer.rcv_nxt = s.seq + 1;
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
-	self->fd = accept_within(self->lfd, WAIT_MS, &from);
+	self->fd = peer_accept(self->lfd, WAIT_MS, &from);
 	ASSERT_LE(0, self->fd) TH_LOG("accept: %s", strerror(errno));
 	ASSERT_STATES(self->fd, TCP_ESTABLISHED, "ESTABLISHED");
 }
@@ -486,13 +380,13 @@ static void exchange_data(struct __test_metadata *_metadata, FIXTURE_DATA(script
 	uint8_t out[10], in[10];
 	struct pkt_seg s;
 
-	fill(out, sizeof(out), 3);
+	peer_fill(out, sizeof(out), 3);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK | TH_PSH, out, sizeof(out)));
 	ASSERT_EQ(sizeof(in), recv_all(self->fd, in, sizeof(in)));
 	ASSERT_EQ(0, memcmp(in, out, sizeof(in)));
 	EXPECT_ACK_OF(self->peer.snd_nxt, DELACK_MS, s);
 
-	fill(out, sizeof(out), 5);
+	peer_fill(out, sizeof(out), 5);
 	ASSERT_EQ((ssize_t)sizeof(out), send(self->fd, out, sizeof(out), MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
 	ASSERT_EQ(self->peer.rcv_nxt, s.seq) TH_LOG("%s", SEG(s));
@@ -515,7 +409,7 @@ TEST_F_TIMEOUT(scripted, syn_to_listener_withheld_ack, TEST_SECS)
 	struct pkt_seg s, r;
 	long long gap;
 
-	self->lfd = listen_on(self->family, LPORT);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd) TH_LOG("listener: %s", strerror(errno));
 	ASSERT_STATES(-1, -1, ROW_NONE);
 	peer_conn(&self->peer, LPORT, iss);
@@ -529,7 +423,7 @@ TEST_F_TIMEOUT(scripted, syn_to_listener_withheld_ack, TEST_SECS)
 	self->kiss = s.seq;
 	self->peer.rcv_nxt = s.seq + 1;
 	ASSERT_STATES(-1, -1, "SYN-RECEIVED");
-	ASSERT_EQ(-1, accept_within(self->lfd, 0, &from));
+	ASSERT_EQ(-1, peer_accept(self->lfd, 0, &from));
 
 	EXPECT_SEGMENT(TH_SYN | TH_ACK, 3500, r);
 	gap = peer_ts_ms(&r.when) - peer_ts_ms(&s.when);
@@ -539,7 +433,7 @@ TEST_F_TIMEOUT(scripted, syn_to_listener_withheld_ack, TEST_SECS)
 	ASSERT_STATES(-1, -1, "SYN-RECEIVED");
 
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
-	self->fd = accept_within(self->lfd, WAIT_MS, &from);
+	self->fd = peer_accept(self->lfd, WAIT_MS, &from);
 	ASSERT_LE(0, self->fd) TH_LOG("accept: %s", strerror(errno));
 	ASSERT_STATES(self->fd, TCP_ESTABLISHED, "ESTABLISHED");
 	ASSERT_EQ(AF_INET, from.sin_family);
@@ -572,13 +466,13 @@ TEST_F_TIMEOUT(scripted, data_and_ack, TEST_SECS)
 
 	establish_passive(_metadata, self, 0xffffffa0);
 
-	fill(out, 100, 1);
+	peer_fill(out, 100, 1);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK | TH_PSH, out, 100));
 	ASSERT_EQ(100, recv_all(self->fd, in, 100));
 	ASSERT_EQ(0, memcmp(in, out, 100));
 	EXPECT_ACK_OF(self->peer.snd_nxt, DELACK_MS, s);
 
-	fill(out, 50, 2);
+	peer_fill(out, 50, 2);
 	ASSERT_EQ(50, send(self->fd, out, 50, MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
 	ASSERT_TRUE(s.flags & TH_PSH) TH_LOG("%s", SEG(s));
@@ -590,7 +484,7 @@ TEST_F_TIMEOUT(scripted, data_and_ack, TEST_SECS)
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
 
 	/* Bytes 100..199 of the stream (offsets 100..199 of out) before 0..99. */
-	fill(out, sizeof(out), 9);
+	peer_fill(out, sizeof(out), 9);
 	base = self->peer.snd_nxt;
 	late = (struct pkt_out){
 		.flags = TH_ACK | TH_PSH, .seq = base + 100, .ack = self->peer.rcv_nxt,
@@ -649,7 +543,7 @@ TEST_F_TIMEOUT(scripted, simultaneous_open, TEST_SECS)
 	ASSERT_EQ(0, connect_result(self->fd, WAIT_MS))
 		TH_LOG("connect not complete; last packet seen: %s", peer_last(&self->peer));
 	ASSERT_STATES(self->fd, TCP_ESTABLISHED, "ESTABLISHED");
-	ASSERT_EQ(0, set_timeouts(self->fd));
+	ASSERT_EQ(0, peer_set_timeouts(self->fd));
 	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, 0));
 	/* The SYN-ACK's SYN is old (Linux answers it with a duplicate ACK); skip that. */
 	usleep(100 * 1000);
@@ -845,7 +739,7 @@ TEST_F_TIMEOUT(scripted, syn_to_closed_port_rst, TEST_SECS)
 	const uint32_t iss = 0x70000000;
 	struct pkt_seg s;
 
-	self->lfd = listen_on(self->family, LPORT);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd) TH_LOG("listener: %s", strerror(errno));
 	peer_conn(&self->peer, LPORT + 1, iss);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
@@ -1065,7 +959,7 @@ TEST_F_TIMEOUT(scripted, syn_received_rst_drops_child, TEST_SECS)
 	struct sockaddr_in from;
 	struct pkt_seg s;
 
-	self->lfd = listen_on(self->family, LPORT);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd) TH_LOG("listener: %s", strerror(errno));
 	peer_conn(&self->peer, LPORT, iss);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
@@ -1074,7 +968,7 @@ TEST_F_TIMEOUT(scripted, syn_received_rst_drops_child, TEST_SECS)
 	ASSERT_STATES(-1, -1, "SYN-RECEIVED");
 	ASSERT_EQ(0, peer_send(&self->peer, TH_RST, NULL, 0));
 	ASSERT_STATES(-1, -1, ROW_NONE);
-	ASSERT_EQ(-1, accept_within(self->lfd, 200, &from));
+	ASSERT_EQ(-1, peer_accept(self->lfd, 200, &from));
 	ASSERT_STATES(self->lfd, TCP_LISTEN, ROW_NONE);
 	EXPECT_QUIET(s);
 }
@@ -1119,7 +1013,7 @@ TEST_F_TIMEOUT(scripted, data_retransmit_backoff, TEST_SECS)
 	long long gap1, gap2;
 
 	establish_passive(_metadata, self, 0xe0000000);
-	fill(out, sizeof(out), 5);
+	peer_fill(out, sizeof(out), 5);
 	ASSERT_EQ(100, send(self->fd, out, 100, MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s1);
 	ASSERT_EQ(100, s1.len) TH_LOG("%s", SEG(s1));
@@ -1154,7 +1048,7 @@ TEST_F_TIMEOUT(scripted, synack_retries_limit, TEST_SECS)
 
 	ASSERT_EQ(0, peer_sysctl(self->alt ? TCPALT_SYSCTL_DIR "/synack_retries" :
 				 "/proc/sys/net/ipv4/tcp_synack_retries", "1"));
-	self->lfd = listen_on(self->family, LPORT);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd);
 	peer_conn(&self->peer, LPORT, iss);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
@@ -1163,7 +1057,7 @@ TEST_F_TIMEOUT(scripted, synack_retries_limit, TEST_SECS)
 	EXPECT_SEGMENT(TH_SYN | TH_ACK, 3000, s);
 	gone = row_gone_ms(self, start, 8000);
 	ASSERT_LE(2000, gone) TH_LOG("half-open connection: %s", self->row);
-	ASSERT_EQ(-1, accept_within(self->lfd, 0, &from));
+	ASSERT_EQ(-1, peer_accept(self->lfd, 0, &from));
 }
 
 /*
@@ -1195,7 +1089,7 @@ TEST_F_TIMEOUT(scripted, icmp_unreachable_drops_half_open, TEST_SECS)
 	struct sockaddr_in from;
 	struct pkt_seg s;
 
-	self->lfd = listen_on(self->family, LPORT);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd);
 	peer_conn(&self->peer, LPORT, 0x05800000);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
@@ -1204,7 +1098,7 @@ TEST_F_TIMEOUT(scripted, icmp_unreachable_drops_half_open, TEST_SECS)
 	usleep(50 * 1000);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
 	EXPECT_SEGMENT(TH_RST, WAIT_MS, s);
-	ASSERT_EQ(-1, accept_within(self->lfd, 0, &from));
+	ASSERT_EQ(-1, peer_accept(self->lfd, 0, &from));
 }
 
 /*
@@ -1219,19 +1113,19 @@ TEST_F_TIMEOUT(scripted, data_then_rst_before_accept, TEST_SECS)
 	uint8_t out[10], in[20];
 	struct pkt_seg s;
 
-	self->lfd = listen_on(self->family, LPORT);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd);
 	peer_conn(&self->peer, LPORT, iss);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
 	EXPECT_SEGMENT(TH_SYN | TH_ACK, WAIT_MS, s);
 	self->peer.rcv_nxt = s.seq + 1;
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
-	fill(out, sizeof(out), 7);
+	peer_fill(out, sizeof(out), 7);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK | TH_PSH, out, sizeof(out)));
 	usleep(50 * 1000);
 	ASSERT_EQ(0, peer_send(&self->peer, TH_RST | TH_ACK, NULL, 0));
 	usleep(50 * 1000);
-	self->fd = accept_within(self->lfd, WAIT_MS, &from);
+	self->fd = peer_accept(self->lfd, WAIT_MS, &from);
 	ASSERT_LE(0, self->fd) TH_LOG("accept: %s", strerror(errno));
 	ASSERT_EQ((ssize_t)sizeof(out), recv(self->fd, in, sizeof(in), 0))
 		TH_LOG("recv: %s", strerror(errno));
@@ -1252,7 +1146,7 @@ TEST_F_TIMEOUT(scripted, icmp_frag_needed_lowers_mss, TEST_SECS)
 	long long gap;
 
 	establish_passive(_metadata, self, 0xf0000000);
-	fill(out, sizeof(out), 8);
+	peer_fill(out, sizeof(out), 8);
 	ASSERT_EQ(1400, send(self->fd, out, sizeof(out), MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
 	ASSERT_EQ(1400, s.len) TH_LOG("%s", SEG(s));
@@ -1284,7 +1178,7 @@ TEST_F_TIMEOUT(scripted, zero_window_probe, TEST_SECS)
 	char timer[32];
 
 	establish_passive(_metadata, self, 0xb0000000);
-	fill(out, sizeof(out), 12);
+	peer_fill(out, sizeof(out), 12);
 	ASSERT_EQ(100, send(self->fd, out, sizeof(out), MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
 	ASSERT_EQ(100, s.len) TH_LOG("%s", SEG(s));
@@ -1294,7 +1188,7 @@ TEST_F_TIMEOUT(scripted, zero_window_probe, TEST_SECS)
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
 	usleep(50000);
 
-	fill(more, sizeof(more), 13);
+	peer_fill(more, sizeof(more), 13);
 	ASSERT_EQ(50, send(self->fd, more, sizeof(more), MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, 3000, p1);
 	ASSERT_EQ(0, p1.len) TH_LOG("data sent into a zero window: %s", SEG(p1));
@@ -1347,8 +1241,8 @@ TEST_F_TIMEOUT(scripted, nagle_and_nodelay, TEST_SECS)
 	int one = 1;
 
 	establish_passive(_metadata, self, 0xc0000000);
-	fill(a, sizeof(a), 14);
-	fill(b, sizeof(b), 15);
+	peer_fill(a, sizeof(a), 14);
+	peer_fill(b, sizeof(b), 15);
 	ASSERT_EQ(10, send(self->fd, a, sizeof(a), MSG_NOSIGNAL));
 	EXPECT_SEGMENT(TH_ACK, WAIT_MS, s);
 	ASSERT_EQ(10, s.len) TH_LOG("%s", SEG(s));
@@ -1397,7 +1291,7 @@ TEST_F_TIMEOUT(scripted, delayed_ack, TEST_SECS)
 	int i;
 
 	establish_passive(_metadata, self, 0xd0000000);
-	fill(out, sizeof(out), 16);
+	peer_fill(out, sizeof(out), 16);
 	for (i = 0; i < 22; i++) {
 		start = peer_now_ms();
 		ASSERT_EQ(0, peer_send(&self->peer, TH_ACK | TH_PSH, out, sizeof(out)));
@@ -1445,7 +1339,7 @@ TEST_F_TIMEOUT(scripted, malformed_segments_dropped, TEST_SECS)
 		ASSERT_LE(0, malformed);
 		ASSERT_LE(0, inerrs);
 	}
-	fill(data, sizeof(data), 11);
+	peer_fill(data, sizeof(data), 11);
 	pfd.fd = self->fd;
 
 	bad = (struct pkt_out){

@@ -41,6 +41,15 @@ static inline void sl_sleep_ms(long ms)
 		;
 }
 
+/* Set IFF_UP on the interface ifr names, through fd (any socket of the namespace).  0 or -errno. */
+static inline int sl_ifr_up(int fd, struct ifreq *ifr)
+{
+	if (ioctl(fd, SIOCGIFFLAGS, ifr))
+		return -errno;
+	ifr->ifr_flags |= IFF_UP;
+	return ioctl(fd, SIOCSIFFLAGS, ifr) ? -errno : 0;
+}
+
 /* Enter a new network namespace and bring its lo up (ioctl SIOCSIFFLAGS).  0 or -errno. */
 static inline int sl_netns_lo_up(void)
 {
@@ -61,11 +70,8 @@ static inline int sl_netns_lo_up(void)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
-		ret = -errno;
-	ifr.ifr_flags |= IFF_UP;
-	if (!ret && ioctl(fd, SIOCSIFFLAGS, &ifr))
-		ret = -errno;
+	if (!ret)
+		ret = sl_ifr_up(fd, &ifr);
 	close(fd);
 	return ret;
 }

@@ -29,6 +29,7 @@
 
 #include "kselftest_harness.h"
 #include "pktpeer.h"
+#include "pktpeer_fixture.h"
 #include "tcpalt_sock_lib.h"
 
 #define LPORT		5100	/* the kernel side's listening port */
@@ -48,12 +49,7 @@
 #define TEST_SECS	60
 
 FIXTURE(tput) {
-	struct pkt_peer peer;
-	bool alt;		/* the tcpalt variant */
-	int family;
-	int lfd;		/* listener */
-	int fd;			/* the connection's socket */
-	uint32_t kiss;		/* the kernel side's initial sequence number */
+	PEER_FIXTURE_MEMBERS;
 	int kws;		/* the kernel side's window scale (its SYN-ACK), 0 if none */
 	uint32_t synack_win;	/* the SYN-ACK's window field (never scaled) */
 	uint32_t kwin;		/* the kernel side's latest window, scaled, in bytes */
@@ -72,34 +68,12 @@ FIXTURE(tput) {
 	char why[300];		/* what an attempt saw */
 };
 
-FIXTURE_VARIANT(tput) {
-	bool alt;
-};
-
-FIXTURE_VARIANT_ADD(tput, inet) {
-	.alt = false,
-};
-
-FIXTURE_VARIANT_ADD(tput, tcpalt) {
-	.alt = true,
-};
+PEER_VARIANTS(tput);
 
 FIXTURE_SETUP(tput)
 {
-	int err;
-
-	self->lfd = -1;
-	self->fd = -1;
-	self->peer.tun = -1;
 	self->reading = false;
-	self->alt = variant->alt;
-	self->family = variant->alt ? tcpalt_family() : AF_INET;
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	/* Orphans in FIN-WAIT-2 end within a second, so the module can be unloaded after. */
-	if (self->alt)
-		ASSERT_EQ(0, peer_sysctl(TCPALT_SYSCTL_DIR "/fin_timeout_ms", "1000"));
-	err = peer_open(&self->peer);
-	ASSERT_EQ(0, err) TH_LOG("TUN peer: %s", strerror(-err));
+	PEER_FIXTURE_SETUP();
 	self->peer.mss = MSS;
 }
 
@@ -115,32 +89,11 @@ static void reader_stop(FIXTURE_DATA(tput) *self)
 FIXTURE_TEARDOWN(tput)
 {
 	reader_stop(self);
-	/* Every segment the kernel sent must carry valid IPv4 and TCP checksums. */
-	EXPECT_EQ(0, self->peer.bad_csums);
-	if (self->fd >= 0) {
-		/* Abort: no orphan retransmitting to a peer that is about to vanish. */
-		struct linger lin = { .l_onoff = 1, .l_linger = 0 };
-
-		setsockopt(self->fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
-		close(self->fd);
-	}
-	if (self->lfd >= 0)
-		close(self->lfd);
-	peer_close(&self->peer);
+	peer_fixture_teardown(_metadata, &self->peer, self->fd, self->lfd);
 }
 
 /* Describe a received segment for a failure message. */
 #define SEG(s)	peer_fmt(&(s), self->seg, sizeof(self->seg))
-
-static bool seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static bool seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
 
 /* ---- the application side: a thread that reads and checks the peer's stream ---- */
 
@@ -213,49 +166,6 @@ static bool reader_wait(FIXTURE_DATA(tput) *self, size_t n, int ms)
 
 /* ---- the connection ---- */
 
-/* Bound a blocking socket's reads and writes so that no test can hang in the kernel. */
-static int set_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = 2 };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		return -1;
-	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* A nonblocking listener of the variant's family on PEER_LOCAL:LPORT; fd or -1. */
-static int listen_on(int family)
-{
-	struct sockaddr_in sin = sl_addr(PEER_LOCAL, LPORT);
-	int fd, one = 1;
-
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 8)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* accept() on the nonblocking listener, waiting up to ms; the blocking socket or -1. */
-static int accept_within(int lfd, int ms)
-{
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	int fd;
-
-	if (poll(&pfd, 1, ms) != 1)
-		return -1;
-	fd = accept4(lfd, NULL, NULL, 0);
-	if (fd >= 0 && set_timeouts(fd)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * Passive open with the peer scripted: SYN (MSS 1460, window scale PEER_WSCALE: the peer's
  * window of 65535 means ~8 MiB), SYN-ACK, ACK.  When lfd_ready the listener already exists.
@@ -267,7 +177,7 @@ static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(tput) *sel
 	struct pkt_seg s;
 
 	if (self->lfd < 0)
-		self->lfd = listen_on(self->family);
+		self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd) TH_LOG("listener: %s", strerror(errno));
 	self->peer.port = PPORT;
 	self->peer.kport = LPORT;
@@ -286,7 +196,7 @@ static void establish(struct __test_metadata *_metadata, FIXTURE_DATA(tput) *sel
 	self->kwin = s.win;
 	self->peer.rcv_nxt = s.seq + 1;
 	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
-	self->fd = accept_within(self->lfd, WAIT_MS);
+	self->fd = peer_accept(self->lfd, WAIT_MS, NULL);
 	ASSERT_LE(0, self->fd) TH_LOG("accept: %s", strerror(errno));
 }
 
@@ -630,7 +540,7 @@ TEST_F_TIMEOUT(tput, out_of_order_acked_at_once, TEST_SECS)
 
 	establish(_metadata, self, 0x14000000);
 	ASSERT_LT(0, stream_in_order(_metadata, self, 40));
-	ASSERT_EQ(0, set_timeouts(self->fd));
+	ASSERT_EQ(0, peer_set_timeouts(self->fd));
 	base = self->peer.snd_nxt;
 
 	/* [base, base + 100) is the hole; 100..200, 200..300, 300..400 arrive first. */
@@ -977,7 +887,7 @@ TEST_F_TIMEOUT(tput, window_clamp_bounds_window, TEST_SECS)
 	struct bulk b = { .len = 1u << 20, .seed = 60 };
 	int err;
 
-	self->lfd = listen_on(self->family);
+	self->lfd = peer_listen(self->family, LPORT, 0);
 	ASSERT_LE(0, self->lfd);
 	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
 	ASSERT_EQ(0, setsockopt(self->lfd, SOL_TCP, TCP_WINDOW_CLAMP, &clamp, sizeof(clamp)));
