@@ -284,6 +284,21 @@ static void tcpalt_init_reduction(struct tcpalt_sock *ts, u32 prior_flight)
 	ts->prior_flight = prior_flight;
 }
 
+/* No segment in the write queue was ever resent (tcp_any_retrans_done(), negated). */
+static bool tcpalt_none_resent(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == ts->send_head)
+			break;
+		if (TCPALT_SKB_CB(skb)->retransmitted)
+			return false;
+	}
+	return true;
+}
+
 /* Fast recovery begins (tcp_enter_recovery()). */
 static void tcpalt_enter_recovery(struct sock *sk, u32 prior_flight)
 {
@@ -292,7 +307,6 @@ static void tcpalt_enter_recovery(struct sock *sk, u32 prior_flight)
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_FASTRETRANS);
 	ts->undo_marker = ts->snd_una;
 	ts->undo_retrans = -1;
-	ts->retrans_stamp = 0;
 	tcpalt_init_reduction(ts, prior_flight);
 	tcpalt_set_ca_state(ts, TCP_CA_Recovery);
 }
@@ -309,11 +323,14 @@ void tcpalt_enter_loss(struct sock *sk)
 	struct sk_buff *skb;
 
 	if (ts->cc.ca_state != TCP_CA_Loss || !ts->backoff) {
+		/*
+		 * retrans_stamp stays: a loss probe resent data before this timeout, and an
+		 * ACK must predate that first retransmission to show the timeout spurious.
+		 */
 		if (ts->cc.ca_state <= TCP_CA_Disorder || !ts->undo_marker ||
 		    !tcpalt_seq_before(ts->snd_una, ts->high_seq)) {
 			ts->undo_marker = ts->snd_una;
 			ts->undo_retrans = -1;
-			ts->retrans_stamp = 0;
 		}
 		ts->cc.prior_cwnd = ts->cc.cwnd;
 		ts->cc.prior_ssthresh = ts->cc.ssthresh;
@@ -498,6 +515,10 @@ void tcpalt_recovery_ack(struct sock *sk, u32 prior_una, u32 delivered, bool dsa
 		tcpalt_enter_recovery(sk, prior_flight);
 		prior_state = TCP_CA_Recovery;
 	}
+	/* No resent data left in flight: the next episode's first retransmission counts. */
+	if (ts->cc.ca_state == TCP_CA_Open && ts->retrans_stamp && !ts->retrans_out &&
+	    tcpalt_none_resent(sk))
+		ts->retrans_stamp = 0;
 	if (ts->cc.ca_state == TCP_CA_Open && ts->sacked_out)
 		tcpalt_set_ca_state(ts, TCP_CA_Disorder);
 	else if (ts->cc.ca_state == TCP_CA_Disorder && !ts->sacked_out)
