@@ -388,7 +388,7 @@ static int make_connection(unsigned short port)
 	if (s < 0 || getsockname(c, (struct sockaddr *)&caddr, &len))
 		return 12;
 	if (sl_set_timeouts(s, SL_STEP_MS) || write(c, "hello", 5) != 5 ||
-	    recv(s, buf, sizeof(buf), MSG_WAITALL) != 5)
+	    recv(s, buf, 5, MSG_WAITALL) != 5)
 		return 13;
 	close(c);
 	if (sl_wait_state(1, &caddr, &srv, "FIN-WAIT-2", SL_STEP_MS, NULL))
