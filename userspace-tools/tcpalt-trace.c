@@ -10,7 +10,7 @@
  * "tcpalt_set_state: " / "tcpalt_cwnd: " tag, as module/tcpalt_trace.h's TP_printk writes it:
  *   sk=%p %pI4:%u %pI4:%u %s -> %s
  *   sk=%p %pI4:%u %pI4:%u cwnd=%u (%u segs) ssthresh=%u (%u segs) mss=%u srtt_us=%u
- *       ca_state=%s in_flight=%u
+ *       ca_state=%s in_flight=%u [snd_wnd=%u]
  * and the timestamp is the word before the tag ("  6.334465: tcpalt_cwnd: ...").
  *
  * Exit status: 0 on success; 1 when the trace cannot be read or tracefs cannot be driven;
