@@ -1342,4 +1342,96 @@ TEST_F_TIMEOUT(loss, psh, TEST_SECS)
 	ASSERT_EQ(0, ack_all_until(self, base + total, 5000, NULL));
 }
 
+/* ---- 12. TIME-WAIT and timestamps (RFC 6191), MSG_EOR ---- */
+
+/*
+ * The kernel side closes first and ends in TIME-WAIT; then a SYN from the same peer port
+ * whose sequence number is below the old connection's (not acceptable by RFC 9293 alone).
+ */
+static void time_wait_then_syn(struct __test_metadata *_metadata, FIXTURE_DATA(loss) *self,
+			       uint32_t iss, bool newer_ts, struct pkt_seg *reply)
+{
+	struct pkt_out o = { .flags = TH_SYN, .seq = iss };
+	struct pkt_seg s;
+	uint8_t opt[40];
+	bool got = false;
+	long long end;
+	size_t n;
+
+	establish(_metadata, self, iss, &OFFER_ALL, 0);
+	ASSERT_TRUE(self->ts);
+	self->tsval += 1000;	/* the peer's clock runs: its next SYN may be newer */
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	end = peer_now_ms() + WAIT_MS;
+	while (!got && peer_now_ms() < end)
+		if (next_seg(self, WAIT_MS, &s) == 1 && (s.flags & TH_FIN))
+			got = true;
+	ASSERT_TRUE(got) TH_LOG("no FIN from the kernel side");
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_EQ(0, xmit(self, TH_ACK | TH_FIN, self->peer.snd_nxt, NULL, 0, NULL, 0));
+	self->peer.snd_nxt++;
+	ASSERT_EQ(1, peer_expect_ack(&self->peer, self->peer.snd_nxt, WAIT_MS, &s))
+		TH_LOG("no ACK of our FIN: %s", self->peer.last_skipped);
+	/* TIME-WAIT now.  A SYN at the old ISS: below RCV.NXT of the old connection. */
+	n = peer_opt_syn(opt, PEER_MSS, true, true,
+			 newer_ts ? self->tsval + 10 : self->tsval - 500, 0, PEER_WSCALE);
+	ASSERT_EQ(0, peer_xmit_opts(&self->peer, &o, opt, n));
+	ASSERT_EQ(1, peer_expect(&self->peer, 0, 0, WAIT_MS, reply))
+		TH_LOG("no answer to the SYN in TIME-WAIT");
+}
+
+/* RFC 6191 (tcp_timewait_state_process()): a SYN with a newer TSval reopens the port. */
+TEST_F_TIMEOUT(loss, time_wait_newer_timestamp_reopens, TEST_SECS)
+{
+	struct pkt_seg r;
+
+	time_wait_then_syn(_metadata, self, 0x5a000000, true, &r);
+	EXPECT_EQ(TH_SYN | TH_ACK, r.flags & TH_CTL) TH_LOG("%s", SEG(r));
+	EXPECT_EQ(0x5a000001u, r.ack) TH_LOG("%s", SEG(r));
+}
+
+/* The control: an older TSval fails PAWS; TIME-WAIT stays and answers with its ACK. */
+TEST_F_TIMEOUT(loss, time_wait_older_timestamp_acked, TEST_SECS)
+{
+	struct pkt_seg r;
+
+	time_wait_then_syn(_metadata, self, 0x5b000000, false, &r);
+	EXPECT_EQ(TH_ACK, r.flags & TH_CTL) TH_LOG("%s", SEG(r));
+	EXPECT_EQ(self->peer.snd_nxt, r.ack) TH_LOG("%s", SEG(r));
+}
+
+/*
+ * MSG_EOR ends a record: a corked write after it starts a new segment (Linux's
+ * tcp_skb_can_collapse_to()); without it the two writes leave as one segment.
+ */
+TEST_F_TIMEOUT(loss, msg_eor_ends_segment, TEST_SECS)
+{
+	uint8_t buf[200];
+	struct pkt_seg s;
+	int one = 1, zero = 0, lens[4], n = 0, round;
+
+	establish(_metadata, self, 0x5c000000, &OFFER_ALL, 0);
+	memset(buf, 'e', sizeof(buf));
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_TCP, TCP_CORK, &one, sizeof(one)));
+		ASSERT_EQ(100, send(self->fd, buf, 100, round ? 0 : MSG_EOR));
+		ASSERT_EQ(100, send(self->fd, buf + 100, 100, 0));
+		ASSERT_EQ(0, setsockopt(self->fd, SOL_TCP, TCP_CORK, &zero, sizeof(zero)));
+		while (next_seg(self, 300, &s) == 1) {
+			if (!s.len)
+				continue;
+			if (n < 4)
+				lens[n] = (int)s.len;
+			n++;
+			self->peer.rcv_nxt = s.seq + s.len;
+			ASSERT_EQ(0, xmit(self, TH_ACK, self->peer.snd_nxt, NULL, 0, NULL, 0));
+		}
+	}
+	ASSERT_EQ(3, n) TH_LOG("%d data segments", n);
+	EXPECT_EQ(100, lens[0]);	/* MSG_EOR: the record ends here */
+	EXPECT_EQ(100, lens[1]);
+	EXPECT_EQ(200, lens[2]);	/* no MSG_EOR: the corked writes join */
+}
+
 TEST_HARNESS_MAIN
