@@ -1057,6 +1057,7 @@ static int __tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb, u32 max
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	u32 stamp;
 
 	if (tcpalt_seq_before(cb->seq, ts->snd_una) && !(cb->flags & TCPALT_SYN)) {
 		/* Partly acknowledged: send only the rest. */
@@ -1069,6 +1070,11 @@ static int __tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb, u32 max
 	max = max_t(u32, rounddown(max, ts->mss), ts->mss);
 	if (skb->len > max && !(cb->flags & TCPALT_SYN) && tcpalt_fragment(sk, skb, max))
 		return -ENOBUFS;
+	/*
+	 * The clock before the segment takes its TSval: a TSecr echoing this retransmission
+	 * must never look older than it (undo would take a real loss for a spurious one).
+	 */
+	stamp = tcpalt_ts_now(ts) ? : 1;
 	cb->retransmitted = 1;
 	if (tcpalt_xmit_queued(sk, skb, GFP_ATOMIC))
 		return -ENOBUFS;
@@ -1076,7 +1082,7 @@ static int __tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb, u32 max
 	if (cb->sacked & TCPALT_LOST)
 		cb->sacked |= TCPALT_RETRANS;
 	if (!ts->retrans_stamp)
-		ts->retrans_stamp = tcpalt_ts_now(ts) ? : 1;
+		ts->retrans_stamp = stamp;
 	if (ts->undo_retrans < 0)
 		ts->undo_retrans = 0;
 	ts->undo_retrans++;
