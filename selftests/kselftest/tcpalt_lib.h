@@ -64,4 +64,28 @@ static inline int tcpalt_count_rows(const char *state)
 	return rows;
 }
 
+/*
+ * Run a tool: the program named by the environment variable env (for a build outside the
+ * guest), else dflt, with args (through sh); its stdout into buf.  Exit status, or -1.
+ */
+static inline int tcpalt_run_tool(const char *env, const char *dflt, const char *args,
+				  char *buf, size_t size)
+{
+	const char *tool = getenv(env) ? getenv(env) : dflt;
+	size_t len = 0, n;
+	char cmd[1024];
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", tool, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len + 1 < size && (n = fread(buf + len, 1, size - 1 - len, p)) > 0)
+		len += n;
+	buf[len] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 #endif /* TCPALT_LIB_H */

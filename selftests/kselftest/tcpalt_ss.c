@@ -128,20 +128,7 @@ static const char *ss_path(void)
 /* Run tcpalt-ss with args; its stdout into buf.  Exit status, or -1. */
 static int run_ss(const char *args, char *buf, size_t size)
 {
-	char cmd[512];
-	size_t len = 0, n;
-	FILE *p;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s", ss_path(), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < size && (n = fread(buf + len, 1, size - 1 - len, p)) > 0)
-		len += n;
-	buf[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return tcpalt_run_tool("TCPALT_SS", "tcpalt-ss", args, buf, size);
 }
 
 /* Rows of tcpalt-ss's table output (run with -H): State Recv-Q Send-Q Local Peer. */

@@ -28,30 +28,10 @@
 #define TRACE_DIR	"/sys/kernel/tracing"
 #define OUT_MAX		(1 << 16)
 
-static const char *trace_tool(void)
-{
-	const char *p = getenv("TCPALT_TRACE");
-
-	return p ? p : "tcpalt-trace";
-}
-
 /* Run "tcpalt-trace args" through sh; its stdout into buf.  Exit status, or -1. */
 static int run_tool(const char *args, char *buf, size_t size)
 {
-	char cmd[1024];
-	size_t len = 0, n;
-	FILE *p;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s", trace_tool(), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (len + 1 < size && (n = fread(buf + len, 1, size - 1 - len, p)) > 0)
-		len += n;
-	buf[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return tcpalt_run_tool("TCPALT_TRACE", "tcpalt-trace", args, buf, size);
 }
 
 /*
