@@ -1675,6 +1675,66 @@ TEST_F_TIMEOUT(hd, autobound_listener_port_outlives_listener, 30)
 	ASSERT_EQ(0, err) TH_LOG("port %u still taken after TIME-WAIT: %s", port, strerror(-err));
 }
 
+/*
+ * 10. The port is free the moment the TIME-WAIT row is gone, even on a busy CPU.  The entry
+ * ends in softirq, where the kernel socket that reserves the port cannot be released; if the
+ * release waits for a worker, a SCHED_FIFO task that spins on the CPU where the entry ended
+ * (as a busy machine delays the worker) sees the row gone and the port still taken.  Linux
+ * frees the bind bucket with the TIME-WAIT socket.  tcpalt only: Linux's TIME-WAIT lasts 60 s.
+ */
+TEST_F_TIMEOUT(hd, port_free_when_time_wait_row_goes, 30)
+{
+	struct sched_param rt = { .sched_priority = 1 }, other = { .sched_priority = 0 };
+	struct sockaddr_in to, saddr, caddr;
+	socklen_t len = sizeof(saddr);
+	unsigned short port;
+	int l, c, s, err, ret, round;
+	long long end;
+	struct sl_row row;
+	cpu_set_t cpu0;
+	char ch;
+
+	if (!self->alt)
+		SKIP(return, "Linux's TIME-WAIT lasts 60 s");
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
+	ASSERT_EQ(0, sl_write_file(TCPALT_SYSCTL_MSL_MS, "100"));
+	for (round = 0; round < 10; round++) {
+		l = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ASSERT_LE(0, l);
+		ASSERT_EQ(0, listen(l, 4));
+		port = sl_local_port(l);
+		c = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ASSERT_LE(0, c);
+		to = sl_loopback(port);
+		ASSERT_EQ(0, sl_connect(c, &to, 3000));
+		s = sl_accept(l, 3000);
+		ASSERT_LE(0, s);
+		ASSERT_EQ(0, close(l));
+		len = sizeof(saddr);
+		ASSERT_EQ(0, getsockname(s, (struct sockaddr *)&saddr, &len));
+		len = sizeof(caddr);
+		ASSERT_EQ(0, getsockname(c, (struct sockaddr *)&caddr, &len));
+		/* The server closes first: its end (holding the listener's port) waits. */
+		ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &rt));
+		ASSERT_EQ(0, close(s));
+		sl_set_timeouts(c, 3000);
+		ASSERT_EQ(0, recv(c, &ch, 1, 0));
+		ASSERT_EQ(0, close(c));
+		/* Spin (2MSL is 200 ms, under the RT throttle's 950 ms) until the row goes. */
+		end = sl_now_ms() + 2000;
+		while ((ret = sl_row(1, &saddr, &caddr, &row)) > 0 && sl_now_ms() < end)
+			;
+		err = ret == 0 ? kernel_bind("127.0.0.1", port) : -ETIME;
+		ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &other));
+		ASSERT_EQ(0, ret) TH_LOG("round %d: TIME-WAIT did not end: %s", round, row.state);
+		ASSERT_EQ(0, err) TH_LOG("round %d: port %u still taken with no TIME-WAIT row: %s",
+					 round, port, strerror(-err));
+	}
+	ASSERT_EQ(0, sl_write_file(TCPALT_SYSCTL_MSL_MS, "1000"));
+}
+
 /* ==== churn: accept-queue stress, last (before the fix it could lock the machine up) ==== */
 
 FIXTURE(churn) {
