@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
+#include <net/inet_hashtables.h>
 #include <net/sock.h>
 
 #include "tcpalt.h"
@@ -85,6 +86,14 @@ void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep)
 		tcpalt_port_free_fn(&port->work);
 		return;
 	}
+	/*
+	 * Give the port back now, as Linux frees a TIME-WAIT socket's bind bucket in softirq:
+	 * whoever sees the row gone must find the port free, however late the worker runs.
+	 * inet_put_port() takes only the bind hash locks; the worker's tcp_close() then finds
+	 * no bind bucket to put.  A listening kernel socket is left whole to the worker.
+	 */
+	if (port->sock->sk->sk_state != TCP_LISTEN && inet_csk(port->sock->sk)->icsk_bind_hash)
+		inet_put_port(port->sock->sk);
 	INIT_WORK(&port->work, tcpalt_port_free_fn);
 	queue_work(tcpalt_release_wq, &port->work);
 }
