@@ -20,10 +20,10 @@
 
 #include "kselftest_harness.h"
 #include "tcpalt_sock_lib.h"
+#define PROG_DIR_NAME	"tcpalt_run"
+#include "tcpalt_prog.h"
 
 #define PROBE_ENV	"TCPALT_RUN_TEST_PROBE"
-#define WAIT_MS		15000
-#define FILE_BYTES	(1 << 20)
 
 static const char *launcher(void)
 {
@@ -152,100 +152,6 @@ static int probe(int argc, char **argv)
 	return 100;
 }
 
-/* ---- running programs ---- */
-
-/* Start argv with stdout and stderr into files (NULL: /dev/null) and env extra set. */
-static pid_t start(const char *const argv[], const char *out, const char *err, const char *env)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid)
-		return pid;
-	fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	dup2(fd, STDOUT_FILENO);
-	fd = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	dup2(fd, STDERR_FILENO);
-	fd = open("/dev/null", O_RDONLY);
-	dup2(fd, STDIN_FILENO);
-	if (env)
-		putenv((char *)env);
-	execvp(argv[0], (char *const *)argv);
-	_exit(127);
-}
-
-/* Exit status of pid, or -1 (after killing it) if it does not end within ms. */
-static int finish(pid_t pid, int ms)
-{
-	long long end = sl_now_ms() + ms;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		if (r < 0)
-			return -1;
-		if (sl_now_ms() >= end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		sl_sleep_ms(10);
-	}
-}
-
-/* Poll a listener's row (tcpalt or kernel TCP) on 0.0.0.0:port; 0 when there. */
-static int wait_listener(int tcpalt, unsigned short port)
-{
-	struct sockaddr_in l = sl_addr("0.0.0.0", port), any = sl_addr("0.0.0.0", 0);
-
-	return sl_wait_state(tcpalt, &l, &any, "LISTEN", WAIT_MS, NULL);
-}
-
-/* A pseudorandom file of len bytes. */
-static int make_file(const char *path, size_t len)
-{
-	static uint8_t buf[FILE_BYTES];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ssize_t n;
-
-	if (fd < 0 || len > sizeof(buf))
-		return -1;
-	sl_fill(buf, len, 0x7c9a1u, 0);
-	n = write(fd, buf, len);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -1;
-}
-
-/* 1 if the two files have the same bytes. */
-static int same_file(const char *p, const char *q)
-{
-	static char a[FILE_BYTES + 1], b[FILE_BYTES + 1];
-	int fa, fb, na, nb, same = 0;
-
-	fa = open(p, O_RDONLY);
-	fb = open(q, O_RDONLY);
-	if (fa >= 0 && fb >= 0) {
-		na = read(fa, a, sizeof(a));
-		nb = read(fb, b, sizeof(b));
-		same = na >= 0 && na == nb && !memcmp(a, b, na);
-	}
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
-	return same;
-}
-
-static int file_has(const char *path, const char *needle)
-{
-	static char buf[1 << 16];
-
-	return tcpalt_read_file(path, buf, sizeof(buf)) >= 0 && strstr(buf, needle);
-}
-
 /* The value of "key=" in a probe's output file, "" if absent. */
 static const char *probe_value(const char *path, const char *key, char *val, size_t size)
 {
@@ -266,27 +172,6 @@ static const char *probe_value(const char *path, const char *key, char *val, siz
 	return val;
 }
 
-/* Work files go to a private directory per test (the harness forks a process per test). */
-static char dir[64];
-
-static const char *path(const char *name)
-{
-	static char bufs[8][128];
-	static int i;
-	char *p = bufs[i++ % 8];
-
-	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
-	return p;
-}
-
-static int setup(void)
-{
-	snprintf(dir, sizeof(dir), "/tmp/tcpalt_run.%d", (int)getpid());
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -1;
-	return sl_netns_lo_up();
-}
-
 /*
  * An HTTP/1.0 server made of socat: each connection runs a shell that reads the request up
  * to its empty line, then answers with body (Content-Length, then the bytes).
@@ -303,7 +188,6 @@ static int write_httpd(const char *script, const char *body)
 	return fclose(f);
 }
 
-#define RUN(...)	((const char *const[]){ __VA_ARGS__, NULL })
 #define PORT		5100
 
 /* socat to socat, both through tcpalt-run: 1 MiB file, both ends tcpalt (stats). */
