@@ -28,8 +28,9 @@ check:
 run:
 	@selftests/vm/run-main.sh
 
-# make bench [PATHS=lo,veth,rtt20,...] [WORKLOADS=stream,rr,crr,mem,bind] [ROUNDS=N] [SECS=S]:
-# a subset of the rows, fewer or more rounds, shorter or longer streams.
+# make bench [PATHS=lo,veth,rtt20,...] [WORKLOADS=stream,rr,crr,mem,bind,apps] [ROUNDS=N] [SECS=S]:
+# a subset of the rows, fewer or more rounds, shorter or longer streams (apps: the real
+# programs, nginx/ab/wrk/iperf3/redis, at most 3 rounds).
 bench:
 	@PATHS="$(PATHS)" WORKLOADS="$(WORKLOADS)" ROUNDS="$(ROUNDS)" SECS="$(SECS)" \
 		selftests/vm/bench.sh

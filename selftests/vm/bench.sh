@@ -24,6 +24,8 @@ args="tcpalt.benchpaths=$paths tcpalt.benchworkloads=$workloads tcpalt.benchroun
 npaths=8
 [ "$paths" = all ] || npaths=$(echo "$paths" | tr ',' '\n' | grep -c .)
 limit=$((120 + rounds * 60 + 2 * rounds * npaths * (secs + 3)))
+# The real programs' rows (workload apps): at most 3 rounds of 2 x 6 runs of about 5 s.
+case ,$workloads, in *,all,*|*,apps,*) limit=$((limit + 420)) ;; esac
 
 log=$BUILD/logs/stock-bench.log
 mkdir -p "$BUILD/logs"
