@@ -5,7 +5,9 @@
  * and once on AF_TCPALT, over loopback in a network namespace of its own.  The "cross"
  * fixture pairs tcpalt with the kernel TCP both ways: the receiver finding the right byte
  * proves the URG flag and the urgent pointer (BSD style: the offset of the byte after the
- * urgent one) are what the kernel TCP sends and expects.
+ * urgent one) are what the kernel TCP sends and expects.  The "sp" fixture scripts the peer
+ * (pktpeer.h, a TUN device) to read the header fields tcpalt writes and to send pointers a
+ * kernel-TCP sender never would (ahead of the data, zero, far beyond it).
  */
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -16,6 +18,8 @@
 
 #include "kselftest_harness.h"
 #include "tcpalt_sock_lib.h"
+#include "pktpeer.h"
+#include "pktpeer_fixture.h"
 
 /*
  * lo with an Ethernet MTU, so that a write of some KiB is many segments (and a GSO-capable
@@ -450,6 +454,159 @@ TEST_F(cross, long_write_both_ways)
 		ASSERT_EQ(1, recv_now(fds[i][1], &c, 1, MSG_OOB));
 		EXPECT_EQ(tx[sizeof(tx) - 1], c);
 	}
+}
+
+/* ---- a scripted peer: the header fields, and pointers no kernel TCP sends ---- */
+
+#define SP_LPORT	5000	/* the kernel side's listening port */
+#define SP_PPORT	40000	/* the scripted peer's port */
+#define SP_WAIT_MS	1000	/* how long a prompt segment may take in a slow guest */
+#define SP_RTO_MS	3000	/* an unacknowledged segment is sent again within this */
+
+FIXTURE(sp) {
+	PEER_FIXTURE_MEMBERS;
+	char seg[200];
+};
+
+PEER_VARIANTS(sp);
+
+FIXTURE_SETUP(sp)
+{
+	struct sockaddr_in from;
+	struct pkt_seg s;
+
+	PEER_FIXTURE_SETUP();
+	self->lfd = peer_listen(self->family, SP_LPORT, 0);
+	ASSERT_LE(0, self->lfd);
+	self->peer.port = SP_PPORT;
+	self->peer.kport = SP_LPORT;
+	self->peer.iss = self->peer.snd_nxt = 1000;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_SYN, NULL, 0));
+	ASSERT_EQ(1, peer_expect(&self->peer, TH_SYN | TH_ACK, TH_CTL, SP_WAIT_MS, &s));
+	self->kiss = s.seq;
+	self->peer.rcv_nxt = s.seq + 1;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	self->fd = peer_accept(self->lfd, SP_WAIT_MS, &from);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(sp)
+{
+	peer_fixture_teardown(_metadata, &self->peer, self->fd, self->lfd);
+}
+
+#define SP_SEG(s)	peer_fmt(&(s), self->seg, sizeof(self->seg))
+
+/* The next data segment of the connection from the kernel side. */
+static int sp_data(struct pkt_peer *p, struct pkt_seg *s, int ms)
+{
+	long long end = peer_now_ms() + ms;
+	int r;
+
+	do {
+		r = peer_expect(p, TH_ACK, TH_CTL, (int)(end - peer_now_ms()), s);
+		if (r <= 0 || s->len)
+			return r;
+		peer_skip(p, s);
+	} while (peer_now_ms() < end);
+	return 0;
+}
+
+/* The peer sends len bytes with flags and urgent pointer field urg; snd_nxt advances. */
+static int sp_send(struct pkt_peer *p, uint8_t flags, const char *data, uint16_t urg)
+{
+	struct pkt_out o = {
+		.flags = flags,
+		.seq = p->snd_nxt,
+		.ack = p->rcv_nxt,
+		.data = data,
+		.len = strlen(data),
+		.urg_ptr = urg,
+	};
+	int err = peer_xmit(p, &o);
+
+	if (!err)
+		p->snd_nxt += o.len + !!(flags & TH_FIN);
+	return err;
+}
+
+/*
+ * RFC 9293 3.8.5 with Linux's BSD-style pointer: a write of "abcX" with MSG_OOB leaves as one
+ * segment with URG and pointer 4 (the byte after 'X'); its retransmission carries them
+ * again; once the peer acknowledged it, later data has no URG.
+ */
+TEST_F(sp, send_header_fields)
+{
+	struct pkt_seg s;
+
+	ASSERT_EQ(4, send(self->fd, "abcX", 4, MSG_OOB | MSG_NOSIGNAL));
+	ASSERT_EQ(1, sp_data(&self->peer, &s, SP_WAIT_MS));
+	EXPECT_EQ(self->kiss + 1, s.seq) TH_LOG("%s", SP_SEG(s));
+	ASSERT_EQ(4, s.len) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(TH_URG, s.flags & TH_URG) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(4, s.urg_ptr);
+	/* Not acknowledged: the retransmission still points at the same byte. */
+	ASSERT_EQ(1, sp_data(&self->peer, &s, SP_RTO_MS));
+	EXPECT_EQ(self->kiss + 1, s.seq) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(TH_URG, s.flags & TH_URG) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(4, s.urg_ptr);
+	self->peer.rcv_nxt += 4;
+	ASSERT_EQ(0, peer_send(&self->peer, TH_ACK, NULL, 0));
+	ASSERT_EQ(0, wait_acked(self->fd));
+	ASSERT_EQ(3, send(self->fd, "def", 3, MSG_NOSIGNAL));
+	ASSERT_EQ(1, sp_data(&self->peer, &s, SP_WAIT_MS));
+	EXPECT_EQ(self->kiss + 5, s.seq) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(0, s.flags & TH_URG) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(0, s.urg_ptr);
+}
+
+/*
+ * Pointers a kernel TCP never sends: ahead of the data (EAGAIN until the byte comes, no
+ * POLLPRI), zero (the segment's first byte), far beyond everything (EAGAIN, then 0 once
+ * the peer's FIN has come).
+ */
+TEST_F(sp, recv_odd_pointers)
+{
+	char buf[16] = { 0 };
+
+	/* "ab", pointer 5: the urgent byte is the 4th after 'a' (BSD: pointer - 1). */
+	ASSERT_EQ(0, sp_send(&self->peer, TH_ACK | TH_PSH | TH_URG, "ab", 5));
+	ASSERT_EQ(POLLIN, sl_poll_for(self->fd, POLLIN, POLLIN, SP_WAIT_MS) & POLLIN);
+	EXPECT_EQ(-EAGAIN, recv_now(self->fd, buf, sizeof(buf), MSG_OOB));
+	EXPECT_EQ(0, pri_pending(self->fd));
+	EXPECT_EQ(0, atmark(self->fd));
+	ASSERT_EQ(2, recv_now(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "ab", 2));
+	ASSERT_EQ(0, sp_send(&self->peer, TH_ACK | TH_PSH, "cdXe", 0));
+	ASSERT_EQ(POLLPRI, sl_poll_for(self->fd, POLLPRI, POLLPRI, SP_WAIT_MS) & POLLPRI);
+	ASSERT_EQ(2, recv_now(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "cd", 2));
+	EXPECT_EQ(1, atmark(self->fd));
+	ASSERT_EQ(1, recv_now(self->fd, buf, sizeof(buf), MSG_OOB));
+	EXPECT_EQ('X', buf[0]);
+	ASSERT_EQ(1, recv_now(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ('e', buf[0]);
+
+	/* Pointer 0: not decremented, the segment's first byte is urgent. */
+	ASSERT_EQ(0, sp_send(&self->peer, TH_ACK | TH_PSH | TH_URG, "Qr", 0));
+	ASSERT_EQ(POLLPRI, sl_poll_for(self->fd, POLLPRI, POLLPRI, SP_WAIT_MS) & POLLPRI);
+	EXPECT_EQ(1, atmark(self->fd));
+	ASSERT_EQ(1, recv_now(self->fd, buf, sizeof(buf), MSG_OOB));
+	EXPECT_EQ('Q', buf[0]);
+	ASSERT_EQ(1, recv_now(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ('r', buf[0]);
+
+	/* Pointer 0xffff: far beyond the data; the byte never comes. */
+	ASSERT_EQ(0, sp_send(&self->peer, TH_ACK | TH_PSH | TH_URG, "s", 0xffff));
+	ASSERT_EQ(POLLIN, sl_poll_for(self->fd, POLLIN, POLLIN, SP_WAIT_MS) & POLLIN);
+	EXPECT_EQ(-EAGAIN, recv_now(self->fd, buf, sizeof(buf), MSG_OOB));
+	EXPECT_EQ(0, pri_pending(self->fd));
+	ASSERT_EQ(1, recv_now(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ('s', buf[0]);
+	ASSERT_EQ(0, sp_send(&self->peer, TH_ACK | TH_FIN, "", 0));
+	ASSERT_EQ(POLLRDHUP, sl_poll_for(self->fd, POLLRDHUP, POLLRDHUP, SP_WAIT_MS) & POLLRDHUP);
+	EXPECT_EQ(0, recv_now(self->fd, buf, sizeof(buf), MSG_OOB));
+	EXPECT_EQ(0, recv_now(self->fd, buf, sizeof(buf), 0));
 }
 
 TEST_HARNESS_MAIN
