@@ -561,6 +561,28 @@ TEST_F(sp, send_header_fields)
 }
 
 /*
+ * Urgent data goes at once (tcp_nagle_test()): with a small segment unacknowledged, Nagle
+ * holds "b", but the urgent "X" written after it takes "b" along at once, long before the
+ * retransmission of "a" could come.
+ */
+TEST_F(sp, urgent_beats_nagle)
+{
+	struct pkt_seg s;
+
+	ASSERT_EQ(1, send(self->fd, "a", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(1, sp_data(&self->peer, &s, SP_WAIT_MS));
+	ASSERT_EQ(self->kiss + 1, s.seq) TH_LOG("%s", SP_SEG(s));
+	ASSERT_EQ(1, send(self->fd, "b", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(1, send(self->fd, "X", 1, MSG_OOB | MSG_NOSIGNAL));
+	ASSERT_EQ(1, sp_data(&self->peer, &s, SP_WAIT_MS));
+	EXPECT_EQ(self->kiss + 2, s.seq) TH_LOG("%s", SP_SEG(s));
+	ASSERT_EQ(2, s.len) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(0, memcmp(s.data, "bX", 2));
+	EXPECT_EQ(TH_URG, s.flags & TH_URG) TH_LOG("%s", SP_SEG(s));
+	EXPECT_EQ(2, s.urg_ptr);
+}
+
+/*
  * Pointers a kernel TCP never sends: ahead of the data (EAGAIN until the byte comes, no
  * POLLPRI), zero (the segment's first byte), far beyond everything (EAGAIN, then 0 once
  * the peer's FIN has come).
