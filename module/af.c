@@ -358,8 +358,17 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
-		if (tcpalt_readable(sk, sock_rcvlowat(sk, 0, INT_MAX)))
+		u16 urg_data = READ_ONCE(ts->urg_data);
+		int target = sock_rcvlowat(sk, 0, INT_MAX);
+
+		/* The urgent byte at the read position is not data to read (tcp_poll()). */
+		if (urg_data && READ_ONCE(ts->urg_seq) == READ_ONCE(ts->copied_seq) &&
+		    !sock_flag(sk, SOCK_URGINLINE))
+			target++;
+		if (tcpalt_readable(sk, target))
 			mask |= EPOLLIN | EPOLLRDNORM;
+		if (urg_data & TCPALT_URG_VALID)
+			mask |= EPOLLPRI;
 		if (!(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)) {
 			/* Room for a third of the buffer, and TCP_NOTSENT_LOWAT (tcp_poll()). */
 			if (__sk_stream_is_writeable(sk, 1)) {
@@ -395,7 +404,17 @@ static int tcpalt_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg
 			return -EINVAL;
 		lock_sock(sk);
 		answ = tcpalt_unread(sk);
+		/* Pending urgent data: only the bytes before the mark (tcp_inq()). */
+		if (!sock_flag(sk, SOCK_URGINLINE) && ts->urg_data &&
+		    !tcpalt_seq_before(ts->urg_seq, ts->copied_seq) &&
+		    tcpalt_seq_before(ts->urg_seq, ts->rcv_nxt))
+			answ = ts->urg_seq - ts->copied_seq;
 		release_sock(sk);
+		break;
+	case SIOCATMARK:
+		/* The next byte to read is the urgent one (sockatmark(3)). */
+		answ = READ_ONCE(ts->urg_data) &&
+		       READ_ONCE(ts->urg_seq) == READ_ONCE(ts->copied_seq);
 		break;
 	case SIOCOUTQ:
 		if (sk->sk_state == TCP_LISTEN)
@@ -467,6 +486,24 @@ static int tcpalt_release(struct socket *sock)
 	return 0;
 }
 
+/**
+ * tcpalt_mark_urg() - MSG_OOB: the last byte written so far is urgent (tcp_mark_urg()).
+ * @sk: the socket; must be locked by the caller
+ * @flags: the send's flags
+ *
+ * Segments carry URG and the pointer until the peer acknowledges the byte, and go at once
+ * whatever Nagle and the cork say (output.c).
+ */
+static void tcpalt_mark_urg(struct sock *sk, int flags)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (!(flags & MSG_OOB))
+		return;
+	ts->snd_up = ts->write_seq;
+	ts->urg_mode = 1;
+}
+
 /* RFC 9293 3.10.2 SEND: queue the user's data and send what the windows allow. */
 /*
  * The send path of sendmsg() (@msg) and sendpage() (@page): queue the data, waiting for room
@@ -505,6 +542,8 @@ static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *
 			goto error;
 		}
 		/* No room: send what is queued, partial segment too (TCP_NAGLE_PUSH), and wait. */
+		if (copied)
+			tcpalt_mark_urg(sk, flags);
 		__tcpalt_push(sk, TCPALT_PUSH_FORCE);
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		err = sk_stream_wait_memory(sk, &timeo);
@@ -514,12 +553,16 @@ static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *
 	/* MSG_EOR: nothing written later joins this segment (tcp_sendmsg_locked()). */
 	if ((flags & MSG_EOR) && copied && tcpalt_sk(sk)->send_head)
 		TCPALT_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
-	if (!(flags & MSG_SENDPAGE_NOTLAST))
+	if (!(flags & MSG_SENDPAGE_NOTLAST)) {
+		if (copied)
+			tcpalt_mark_urg(sk, flags);
 		__tcpalt_push(sk, (flags & MSG_MORE) ? TCPALT_PUSH_MORE : 0);
+	}
 	return copied;
 
 error:
 	if (copied) {
+		tcpalt_mark_urg(sk, flags);
 		__tcpalt_push(sk, (flags & MSG_MORE) ? TCPALT_PUSH_MORE : 0);
 		return copied;
 	}
@@ -584,6 +627,46 @@ static void tcpalt_cleanup_rbuf(struct sock *sk, size_t copied)
 		tcpalt_send_ack(sk);
 }
 
+/**
+ * tcpalt_recv_urg() - recv(MSG_OOB) (tcp_recv_urg()): the urgent byte, never blocking.
+ * @sk: the socket; must be locked by the caller
+ * @msg: where the byte goes
+ * @len: room in @msg (0: nothing is copied, MSG_TRUNC is reported)
+ * @flags: MSG_PEEK leaves the byte to be read again; MSG_TRUNC copies nothing
+ *
+ * Return: 1 (or 0 for @len 0); -EINVAL when none is pending, it was read, or SO_OOBINLINE
+ * keeps it in the stream; -ENOTCONN on a socket that never connected or was reset; 0 at
+ * the end of the stream; -EAGAIN while the pointer is known and the byte has not arrived;
+ * -EFAULT.
+ */
+static int tcpalt_recv_urg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int err = 0;
+	char c;
+
+	if (sock_flag(sk, SOCK_URGINLINE) || !ts->urg_data || ts->urg_data == TCPALT_URG_READ)
+		return -EINVAL;
+	if (sk->sk_state == TCP_CLOSE && !sock_flag(sk, SOCK_DONE))
+		return -ENOTCONN;
+	if (ts->urg_data & TCPALT_URG_VALID) {
+		c = ts->urg_data;
+		if (!(flags & MSG_PEEK))
+			WRITE_ONCE(ts->urg_data, TCPALT_URG_READ);
+		msg->msg_flags |= MSG_OOB;
+		if (!len) {
+			msg->msg_flags |= MSG_TRUNC;
+			return 0;
+		}
+		if (!(flags & MSG_TRUNC))
+			err = memcpy_to_msg(msg, &c, 1);
+		return err ? -EFAULT : 1;
+	}
+	if (sk->sk_state == TCP_CLOSE || (sk->sk_shutdown & RCV_SHUTDOWN))
+		return 0;
+	return -EAGAIN;
+}
+
 static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags)
 {
 	struct sock *sk = sock->sk;
@@ -600,6 +683,10 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 	err = -ENOTCONN;
 	if (sk->sk_state == TCP_LISTEN)
 		goto out;
+	if (flags & MSG_OOB) {
+		err = tcpalt_recv_urg(sk, msg, len, flags);
+		goto out;
+	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	peek_seq = ts->copied_seq;
@@ -607,8 +694,17 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 
 	do {
 		struct sk_buff *skb, *last;
-		u32 offset, avail;
+		u32 offset, avail, urg_off;
 
+		/* A read never crosses the urgent mark (tcp_recvmsg_locked()). */
+		if (ts->urg_data && ts->urg_seq == *seq) {
+			if (copied)
+				break;
+			if (signal_pending(current)) {
+				copied = timeo ? sock_intr_errno(timeo) : -EAGAIN;
+				break;
+			}
+		}
 		last = skb_peek_tail(&sk->sk_receive_queue);
 		skb_queue_walk(&sk->sk_receive_queue, skb) {
 			if (tcpalt_seq_before(*seq, TCPALT_SKB_CB(skb)->end_seq))
@@ -657,11 +753,30 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 		}
 		tcpalt_cleanup_rbuf(sk, copied);
 		sk_wait_data(sk, &timeo, last);
+		/*
+		 * The reader's place passed ours while we slept (another reader, or a new
+		 * urgent pointer skipped the old byte): peek on from there, as Linux does.
+		 */
+		if ((flags & MSG_PEEK) && tcpalt_seq_before(peek_seq, ts->copied_seq))
+			peek_seq = ts->copied_seq;
 		continue;
 found:
 		offset = *seq - TCPALT_SKB_CB(skb)->seq;
 		avail = skb->len - offset;
 		avail = min_t(size_t, avail, len - copied);
+		if (ts->urg_data) {
+			/* Up to the urgent byte; at it, skip it unless SO_OOBINLINE. */
+			urg_off = ts->urg_seq - *seq;
+			if (urg_off && urg_off < avail) {
+				avail = urg_off;
+			} else if (!urg_off && !sock_flag(sk, SOCK_URGINLINE)) {
+				(*seq)++;
+				offset++;
+				avail = min_t(u32, avail, skb->len - offset);
+				if (!avail)
+					goto skip_copy;
+			}
+		}
 		if (!(flags & MSG_TRUNC)) {
 			err = skb_copy_datagram_msg(skb, offset, msg, avail);
 			if (err) {
@@ -672,7 +787,11 @@ found:
 		}
 		*seq += avail;
 		copied += avail;
+skip_copy:
 		flushed = false;
+		/* Read past the mark: the urgent byte is history. */
+		if (ts->urg_data && tcpalt_seq_after(ts->copied_seq, ts->urg_seq))
+			WRITE_ONCE(ts->urg_data, 0);
 		if (!(flags & MSG_PEEK) && !tcpalt_seq_before(*seq, TCPALT_SKB_CB(skb)->end_seq)) {
 			__skb_unlink(skb, &sk->sk_receive_queue);
 			kfree_skb(skb);

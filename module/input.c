@@ -534,6 +534,9 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 
 		ts->snd_una = ack;
 		ts->bytes_acked += acked;
+		/* The urgent data is acknowledged: urgent mode ends (tcp_clean_rtx_queue()). */
+		if (ts->urg_mode && !tcpalt_seq_before(ack, ts->snd_up))
+			ts->urg_mode = 0;
 		rtt_us = tcpalt_clean_rtx_queue(sk, ack, &sacked_before);
 		delivered = acked > sacked_before ? acked - sacked_before : 0;
 		/* Karn's rule left no sample: timestamps give one (RFC 7323 4). */
@@ -1190,6 +1193,72 @@ static void tcpalt_data(struct sock *sk, struct sk_buff *skb)
 		tcpalt_schedule_ack(sk);
 }
 
+/**
+ * tcpalt_check_urg() - RFC 9293 3.10.7.4 sixth, the URG bit, as Linux's tcp_check_urg().
+ * @sk: the socket; bh-locked (or owned, from the backlog)
+ * @th: the header of an acceptable segment with URG set
+ *
+ * A BSD-style pointer (net.ipv4.tcp_stdurg off) is the offset of the byte after the urgent
+ * one.  A pointer to data already read or received, or not newer than the one we hold,
+ * changes nothing.  A new one tells the owner (SIGURG) and replaces the old: the old byte
+ * becomes normal data, unless the reader stands at it, when it is skipped (it was never
+ * data).
+ */
+static void tcpalt_check_urg(struct sock *sk, const struct tcphdr *th)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 ptr = ntohs(th->urg_ptr);
+	struct sk_buff *skb;
+
+	if (ptr && !READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_stdurg))
+		ptr--;
+	ptr += ntohl(th->seq);
+	if (tcpalt_seq_after(ts->copied_seq, ptr) || tcpalt_seq_before(ptr, ts->rcv_nxt))
+		return;
+	if (ts->urg_data && !tcpalt_seq_after(ptr, ts->urg_seq))
+		return;
+	sk_send_sigurg(sk);
+	skb = skb_peek(&sk->sk_receive_queue);
+	if (ts->urg_data && ts->urg_seq == ts->copied_seq && !sock_flag(sk, SOCK_URGINLINE) &&
+	    skb && tcpalt_seq_before(ts->copied_seq, TCPALT_SKB_CB(skb)->end_seq)) {
+		WRITE_ONCE(ts->copied_seq, ts->copied_seq + 1);
+		if (!tcpalt_seq_before(ts->copied_seq, TCPALT_SKB_CB(skb)->end_seq)) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			kfree_skb(skb);
+		}
+	}
+	WRITE_ONCE(ts->urg_data, TCPALT_URG_NOTYET);
+	WRITE_ONCE(ts->urg_seq, ptr);
+}
+
+/**
+ * tcpalt_urg() - a new urgent pointer, and the urgent byte once the segment holding it is
+ * here (tcp_urg()): kept aside for recv(MSG_OOB), and readers (EPOLLPRI) woken.
+ * @sk: the socket; bh-locked (or owned, from the backlog)
+ * @skb: an acceptable segment, skb->data at the TCP header
+ *
+ * Only a byte of this segment's data is taken: a pointer from a hostile or confused peer
+ * (beyond the data, in the past, on a SYN) leaves nothing or waits for the byte.
+ */
+static void tcpalt_urg(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	const struct tcphdr *th = tcp_hdr(skb);
+	u32 off;
+	u8 byte;
+
+	if (th->urg)
+		tcpalt_check_urg(sk, th);
+	if (ts->urg_data != TCPALT_URG_NOTYET)
+		return;
+	off = ts->urg_seq - ntohl(th->seq) + th->doff * 4 - th->syn;
+	if (off < th->doff * 4U || off >= skb->len || skb_copy_bits(skb, off, &byte, 1))
+		return;
+	WRITE_ONCE(ts->urg_data, TCPALT_URG_VALID | byte);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+}
+
 /*
  * A writer waits for room: the send buffer may grow with cwnd, and what the ACK freed or the
  * push sent may let it go on (tcp_check_space(), tcp_new_space()).
@@ -1369,6 +1438,8 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tcpalt_done(sk);
 		goto drop;
 	}
+	/* Sixth: the URG bit. */
+	tcpalt_urg(sk, skb);
 	/* Seventh and eighth: text and FIN. */
 	tcpalt_data(sk, skb);
 	tcpalt_push(sk);

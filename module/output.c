@@ -176,6 +176,20 @@ static int tcpalt_xmit(struct sock *sk, struct sk_buff *skb, u32 seq, u8 flags)
 	tcp_flag_byte(th) = flags;
 	if (flags & TCPALT_ACK)
 		th->ack_seq = htonl(ts->rcv_nxt);
+	/*
+	 * RFC 9293 3.8.5: every segment below the urgent pointer carries it, as an offset from
+	 * its own sequence number; one more than 64 KiB ahead points as far as it can, while
+	 * nothing beyond it was sent (__tcp_transmit_skb()).
+	 */
+	if (ts->urg_mode && !syn && tcpalt_seq_before(seq, ts->snd_up)) {
+		if (tcpalt_seq_before(ts->snd_up, seq + 0x10000)) {
+			th->urg_ptr = htons(ts->snd_up - seq);
+			th->urg = 1;
+		} else if (tcpalt_seq_after(seq + 0xFFFF, ts->snd_nxt)) {
+			th->urg_ptr = htons(0xFFFF);
+			th->urg = 1;
+		}
+	}
 	/* RFC 7323 2.2: the window field of a SYN is never scaled. */
 	win = tcpalt_select_window(sk);
 	win = syn ? min(win, TCPALT_MAX_WINDOW) : min(win >> ts->rcv_wscale, TCPALT_MAX_WINDOW);
@@ -872,7 +886,8 @@ static bool tcpalt_hold_partial(struct sock *sk, struct sk_buff *skb, int how)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
-	if ((how & TCPALT_PUSH_FORCE) || skb->len >= ts->mss ||
+	/* Urgent data goes at once, as the FIN does (tcp_nagle_test()). */
+	if ((how & TCPALT_PUSH_FORCE) || skb->len >= ts->mss || ts->urg_mode ||
 	    (TCPALT_SKB_CB(skb)->flags & TCPALT_FIN) || skb != skb_peek_tail(&sk->sk_write_queue))
 		return false;
 	if (ts->cork || (how & TCPALT_PUSH_MORE))
@@ -931,8 +946,12 @@ void __tcpalt_push(struct sock *sk, int how)
 				tcpalt_rearm_rtx(sk);
 			break;
 		}
+		/*
+		 * In urgent mode every segment is cut to the MSS: GSO would copy one urgent
+		 * pointer into segments it no longer fits (tcp_write_xmit()).
+		 */
 		if (!goal)
-			goal = tcpalt_size_goal(sk);
+			goal = ts->urg_mode ? ts->mss : tcpalt_size_goal(sk);
 		/* A segment built for a larger goal (the window or the route shrank) is cut. */
 		if (skb->len > goal && !(cb->flags & TCPALT_SYN) && !tcpalt_fragment(sk, skb, goal))
 			continue;
@@ -1066,8 +1085,8 @@ static int __tcpalt_retransmit_skb(struct sock *sk, struct sk_buff *skb, u32 max
 		if (trim > skb->len || tcpalt_trim_queued(sk, skb, trim))
 			return -ENOBUFS;
 	}
-	/* Whole segments, at least one, even when less of the window is left. */
-	max = max_t(u32, rounddown(max, ts->mss), ts->mss);
+	/* Whole segments, at least one, even when less of the window is left; one when urgent. */
+	max = ts->urg_mode ? ts->mss : max_t(u32, rounddown(max, ts->mss), ts->mss);
 	if (skb->len > max && !(cb->flags & TCPALT_SYN) && tcpalt_fragment(sk, skb, max))
 		return -ENOBUFS;
 	/*

@@ -536,6 +536,8 @@ int tcpalt_disconnect(struct sock *sk)
 	/* What the next connection must learn afresh. */
 	tcpalt_sk(sk)->quick = 0;
 	tcpalt_sk(sk)->ato_ns = 0;
+	tcpalt_sk(sk)->urg_mode = 0;
+	WRITE_ONCE(tcpalt_sk(sk)->urg_data, 0);
 	tcpalt_recovery_reset(tcpalt_sk(sk));
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);

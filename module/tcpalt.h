@@ -72,6 +72,11 @@
 #define TCPALT_MAX_QUICKACKS	16	/* TCP_MAX_QUICKACKS */
 #define TCPALT_RETRIES2		15	/* RFC 1122 4.2.3.5 R2, as Linux's tcp_retries2 */
 
+/* tcpalt_sock::urg_data: the urgent byte in the low 8 bits with TCPALT_URG_VALID (TCP_URG_*). */
+#define TCPALT_URG_VALID	0x0100
+#define TCPALT_URG_NOTYET	0x0200
+#define TCPALT_URG_READ		0x0400
+
 /* Kinds of entries in the lookup tables and the /proc list. */
 enum tcpalt_kind {
 	TCPALT_KIND_SOCK,
@@ -147,6 +152,12 @@ struct tcpalt_port;
  * @copied_seq: next sequence number the user will read
  * @write_seq: sequence number after the last byte queued by the user (and FIN)
  * @snd_sml: end of the last small segment sent (Minshall's Nagle)
+ * @snd_up: send urgent pointer: the sequence number after the last urgent byte (RFC 9293
+ *	    3.8.5; Linux's BSD-style pointer)
+ * @urg_mode: @snd_up is ahead of SND.UNA: segments carry URG (tcp_urg_mode())
+ * @urg_seq: sequence number of the urgent byte received last (valid with @urg_data)
+ * @urg_data: 0, or TCPALT_URG_NOTYET (pointer seen, byte not yet), TCPALT_URG_VALID | the
+ *	      byte, or TCPALT_URG_READ (recv(MSG_OOB) took it); as Linux's tp->urg_data
  * @mss: effective send MSS
  * @adv_mss: MSS we announce
  * @user_mss: TCP_MAXSEG, 0 if unset
@@ -269,6 +280,10 @@ struct tcpalt_sock {
 	u32 copied_seq;
 	u32 write_seq;
 	u32 snd_sml;
+	u32 snd_up;
+	u8 urg_mode;
+	u32 urg_seq;
+	u16 urg_data;
 	u16 mss;
 	u16 adv_mss;
 	u16 user_mss;

@@ -52,6 +52,7 @@ struct pkt_seg {
 	uint32_t seq, ack;
 	uint8_t flags;
 	uint16_t win;
+	uint16_t urg_ptr;		/* the urgent pointer field, as sent */
 	int mss;			/* MSS option value, -1 when absent */
 	int wscale;			/* window scale shift, -1 when absent */
 	bool sack_perm, has_ts;
@@ -71,6 +72,7 @@ struct pkt_out {
 	uint8_t flags;
 	uint32_t seq, ack;
 	uint16_t win;			/* 0: the peer's window */
+	uint16_t urg_ptr;		/* the urgent pointer field (with TH_URG, or not) */
 	int mss;			/* MSS option: > 0 value, 0 none */
 	const void *data;
 	size_t len;
@@ -293,6 +295,7 @@ static inline int peer_xmit(struct pkt_peer *p, const struct pkt_out *o)
 	tcp[12] = (o->doff ? o->doff : (int)(20 + optlen) / 4) << 4;
 	tcp[13] = o->flags;
 	peer_put16(tcp + 14, o->win ? o->win : p->win);
+	peer_put16(tcp + 18, o->urg_ptr);
 	if (optlen) {
 		tcp[20] = 2;				/* kind MSS, RFC 9293 3.2 */
 		tcp[21] = 4;
@@ -335,6 +338,7 @@ static inline int peer_xmit_opts(struct pkt_peer *p, const struct pkt_out *o, co
 	tcp[12] = (uint8_t)((20 + padded) / 4) << 4;
 	tcp[13] = o->flags;
 	peer_put16(tcp + 14, o->win ? o->win : p->win);
+	peer_put16(tcp + 18, o->urg_ptr);
 	memcpy(tcp + 20, opt, optlen);
 	if (o->len)
 		memcpy(tcp + 20 + padded, o->data, o->len);
@@ -546,6 +550,7 @@ static inline bool peer_parse(const uint8_t *pkt, size_t n, struct pkt_seg *s)
 	s->ack = peer_get32(tcp + 8);
 	s->flags = tcp[13];
 	s->win = peer_get16(tcp + 14);
+	s->urg_ptr = peer_get16(tcp + 18);
 	s->mss = -1;
 	s->wscale = -1;
 	s->optlen = doff - 20;
