@@ -42,6 +42,7 @@ FIXTURE(apps) {
 
 FIXTURE_SETUP(apps)
 {
+	ASSERT_EQ(0, setup());
 	self->debug = debug_kernel();
 }
 
@@ -156,14 +157,14 @@ static int stop(pid_t pid)
  */
 static void nginx_curl(struct __test_metadata *_metadata, int tcpalt_server, int tcpalt_client)
 {
-	char url[64], hello[64], got[2][96];
+	char url[64], hello[64], got[2][96], errbuf[512];
 	pid_t srv;
 
 	srv = start_nginx(tcpalt_server);
 	ASSERT_LT(0, srv);
 	ASSERT_EQ(0, wait_listener(tcpalt_server, NGINX_PORT))
-		TH_LOG("nginx did not listen: %s", file_has(path("nginx.err"), "emerg") ?
-		       "see nginx.err" : "no error");
+		TH_LOG("nginx did not listen: %s", slurp(path("nginx.err"), errbuf, sizeof(errbuf)) >= 0 ?
+		       errbuf : "no nginx.err");
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/body", NGINX_PORT);
 	snprintf(hello, sizeof(hello), "http://127.0.0.1:%d/hello", NGINX_PORT);
 	snprintf(got[0], sizeof(got[0]), "%s", path("got0"));
