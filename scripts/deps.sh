@@ -4,7 +4,8 @@ set -euo pipefail
 pkgs=(build-essential make gcc rsync cpio gzip xz-utils kmod iproute2 nftables busybox-static
       qemu-system-x86 linux-image-cloud-amd64 linux-headers-cloud-amd64 linux-source-6.1
       bc bison flex libelf-dev libssl-dev dwarves perl python3
-      socat curl nginx-light apache2-utils wrk iperf3 redis-server redis-tools)
+      socat curl nginx-light apache2-utils wrk iperf3 redis-server redis-tools
+      openssh-server openssh-client)
 # The last line: real programs the guests run through tcpalt-run (tcpalt_run, tcpalt_apps,
 # make run, make bench).  Their services are not started on this machine (policy-rc.d).
 missing=()

@@ -2,8 +2,8 @@
 /*
  * Real servers and load generators from Debian's packages, unmodified, over tcpalt through
  * tcpalt-run: nginx with curl, ab (keep-alive and not) and wrk; iperf3 both directions;
- * redis-server with redis-cli and redis-benchmark.  Each test checks real data (bytes
- * compared, status codes and failure counts, redis values that count every request) and
+ * redis-server with redis-cli and redis-benchmark; sshd and ssh.  Each test checks real data
+ * (bytes compared, status codes and failure counts, redis values that count every request) and
  * /proc/tcpalt/stats in the test's own network namespace proves which ends were tcpalt's.
  * Mixed pairs run one end on the kernel TCP, untouched.
  *
@@ -20,6 +20,7 @@
 
 #define NGINX_PORT	18080
 #define IPERF_PORT	15201
+#define SSH_PORT	12222
 #define REDIS_PORT	16379
 #define BODY_BYTES	(FILE_BYTES - 4321)	/* not a multiple of a page or a segment */
 #define LONG_MS		100000
@@ -387,6 +388,66 @@ TEST_F_TIMEOUT(apps, redis_both_tcpalt, 150)
 TEST_F_TIMEOUT(apps, redis_kernel_server_tcpalt_clients, 150)
 {
 	redis(_metadata, self->debug ? 500 : 3000, 0, 1);
+}
+
+/* ---- ssh ---- */
+
+/*
+ * sshd (privilege separation, key exchange, a session running a command) and ssh: 1 MB of
+ * random bytes up through ssh's stdin into sha256sum on the server, whose digest must match
+ * the local one; then the same bytes back down (cat), compared.
+ */
+static void ssh(struct __test_metadata *_metadata, int tcpalt_server, int tcpalt_client)
+{
+	char port[16], cmd[1536], keys[160], hostkey[96], sum[2][160], errbuf[512];
+	const char *run = tcpalt_client ? "tcpalt-run" : "";
+	pid_t srv;
+
+	snprintf(port, sizeof(port), "%d", SSH_PORT);
+	snprintf(hostkey, sizeof(hostkey), "%s", path("hostkey"));
+	snprintf(keys, sizeof(keys), "AuthorizedKeysFile=%s", path("key.pub"));
+	snprintf(cmd, sizeof(cmd), "mkdir -p /run/sshd /root && "
+		 "ssh-keygen -q -t ed25519 -N '' -f %s && ssh-keygen -q -t ed25519 -N '' -f %s",
+		 hostkey, path("key"));
+	ASSERT_EQ(0, shell(cmd, NULL, LONG_MS));
+	ASSERT_EQ(0, make_file(path("data"), BODY_BYTES));
+	srv = start(via(tcpalt_server,
+			RUN("/usr/sbin/sshd", "-D", "-e", "-f", "/dev/null", "-p", port,
+			    "-h", hostkey, "-o", "ListenAddress=127.0.0.1", "-o", "PidFile=none",
+			    "-o", "UsePAM=no", "-o", "StrictModes=no", "-o", keys)),
+		    NULL, path("sshd.err"), NULL);
+	ASSERT_EQ(0, wait_listener_at(tcpalt_server, "127.0.0.1", SSH_PORT))
+		TH_LOG("sshd did not listen: %s", slurp(path("sshd.err"), errbuf,
+							sizeof(errbuf)) >= 0 ? errbuf : "");
+#define SSH_OPTS "-i %s -o BatchMode=yes -o StrictHostKeyChecking=no " \
+		 "-o UserKnownHostsFile=/dev/null -p %d root@127.0.0.1"
+	snprintf(cmd, sizeof(cmd), "%s ssh " SSH_OPTS " sha256sum <%s >%s && sha256sum <%s >%s",
+		 run, path("key"), SSH_PORT, path("data"), path("sum.remote"), path("data"),
+		 path("sum.local"));
+	EXPECT_EQ(0, shell(cmd, NULL, LONG_MS))
+		TH_LOG("ssh failed: %s", slurp(path("sh.err"), errbuf, sizeof(errbuf)) >= 0 ?
+		       errbuf : "");
+	EXPECT_LT(0, slurp(path("sum.remote"), sum[0], sizeof(sum[0])));
+	EXPECT_LT(0, slurp(path("sum.local"), sum[1], sizeof(sum[1])));
+	EXPECT_STREQ(sum[1], sum[0]);
+	snprintf(cmd, sizeof(cmd), "%s ssh " SSH_OPTS " cat %s >%s", run, path("key"), SSH_PORT,
+		 path("data"), path("data.back"));
+#undef SSH_OPTS
+	EXPECT_EQ(0, shell(cmd, NULL, LONG_MS));
+	EXPECT_TRUE(same_file(path("data"), path("data.back")));
+	EXPECT_EQ(0, stop(srv));
+	EXPECT_EQ(tcpalt_client ? 2 : 0, sl_tcpalt_stat("ActiveOpens"));
+	EXPECT_EQ(tcpalt_server ? 2 : 0, sl_tcpalt_stat("PassiveOpens"));
+}
+
+TEST_F_TIMEOUT(apps, ssh_both_tcpalt, 150)
+{
+	ssh(_metadata, 1, 1);
+}
+
+TEST_F_TIMEOUT(apps, ssh_kernel_server_tcpalt_client, 150)
+{
+	ssh(_metadata, 0, 1);
 }
 
 TEST_HARNESS_MAIN

@@ -88,7 +88,8 @@ copy_binary() {
 
 # Unmodified Debian programs tcpalt_run and tcpalt_apps run through tcpalt-run, and make run's
 # HTTP demonstration and make bench's real-program rows (scripts/deps.sh installs them).
-GUEST_PROGRAMS=(socat curl nginx ab wrk iperf3 redis-server redis-cli redis-benchmark)
+GUEST_PROGRAMS=(socat curl nginx ab wrk iperf3 redis-server redis-cli redis-benchmark
+		/usr/sbin/sshd ssh ssh-keygen)
 
 # stock_module_order NAMES...: .ko paths of the named stock-kernel modules and their
 # dependencies, dependencies first.
@@ -149,9 +150,9 @@ make_initramfs() {
 	fi
 	mkdir -p "$root/usr/bin"
 	cp "$BUILD"/tools/* "$root/usr/bin/" 2>/dev/null || true
-	# nginx and redis look their user up (root, or nobody by default).
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
-		>"$root/etc/passwd"
+	# nginx, redis and ssh look users up (root; nobody; sshd for privilege separation).
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'sshd:x:100:65534::/run/sshd:/bin/false' \
+		'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	for bin in "${GUEST_PROGRAMS[@]}"; do
 		add_dynamic_binary "$root" "$bin"
