@@ -104,6 +104,12 @@ static long long number_after(const char *p, const char *key, const char *key2)
 	return *at >= '0' && *at <= '9' ? strtoll(at, NULL, 10) : -1;
 }
 
+/* tcpalt's connection counters in the test's namespace: which ends were tcpalt's. */
+#define EXPECT_OPENS(active, passive) do {				\
+		EXPECT_EQ(active, sl_tcpalt_stat("ActiveOpens"));	\
+		EXPECT_EQ(passive, sl_tcpalt_stat("PassiveOpens"));	\
+	} while (0)
+
 /* sh -c cmd, output into out; its exit status. */
 static int shell(const char *cmd, const char *out, int ms)
 {
@@ -181,8 +187,7 @@ static void nginx_curl(struct __test_metadata *_metadata, int tcpalt_server, int
 	EXPECT_TRUE(same_file(path("body"), got[1]));
 	EXPECT_TRUE(file_has(path("hello"), "hello from nginx\n"));
 	/* Two connections: the first carried both requests. */
-	EXPECT_EQ(tcpalt_client ? 2 : 0, sl_tcpalt_stat("ActiveOpens"));
-	EXPECT_EQ(tcpalt_server ? 2 : 0, sl_tcpalt_stat("PassiveOpens"));
+	EXPECT_OPENS(tcpalt_client ? 2 : 0, tcpalt_server ? 2 : 0);
 }
 
 TEST_F_TIMEOUT(apps, nginx_curl_both_tcpalt, 150)
@@ -297,8 +302,7 @@ static void iperf(struct __test_metadata *_metadata, int tcpalt_server, int tcpa
 	EXPECT_GE(sent, rcvd);
 	EXPECT_FALSE(file_has(path("cli.json"), "\"error\""));
 	/* iperf3 makes a control connection and a data connection. */
-	EXPECT_EQ(tcpalt_client ? 2 : 0, sl_tcpalt_stat("ActiveOpens"));
-	EXPECT_EQ(tcpalt_server ? 2 : 0, sl_tcpalt_stat("PassiveOpens"));
+	EXPECT_OPENS(tcpalt_client ? 2 : 0, tcpalt_server ? 2 : 0);
 }
 
 TEST_F_TIMEOUT(apps, iperf3_both_tcpalt, 150)
@@ -436,8 +440,7 @@ static void ssh(struct __test_metadata *_metadata, int tcpalt_server, int tcpalt
 	EXPECT_EQ(0, shell(cmd, NULL, LONG_MS));
 	EXPECT_TRUE(same_file(path("data"), path("data.back")));
 	EXPECT_EQ(0, stop(srv));
-	EXPECT_EQ(tcpalt_client ? 2 : 0, sl_tcpalt_stat("ActiveOpens"));
-	EXPECT_EQ(tcpalt_server ? 2 : 0, sl_tcpalt_stat("PassiveOpens"));
+	EXPECT_OPENS(tcpalt_client ? 2 : 0, tcpalt_server ? 2 : 0);
 }
 
 TEST_F_TIMEOUT(apps, ssh_both_tcpalt, 150)

@@ -1626,6 +1626,32 @@ TEST_F_TIMEOUT(hd, connect_unspec_forgets_autobound_address, 20)
 }
 
 /*
+ * A listener that listen() bound to a port of the kernel's choosing, a client connected to it
+ * (*c) and the accepted end (*s); the listener is closed.  Returns the port.
+ */
+static unsigned short autobound_connection(struct __test_metadata *_metadata, int fam, int *c,
+					   int *s)
+{
+	struct sockaddr_in to;
+	unsigned short port;
+	int l;
+
+	l = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	EXPECT_LE(0, l);
+	EXPECT_EQ(0, listen(l, 4));
+	port = sl_local_port(l);
+	EXPECT_NE(0, port);
+	*c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	EXPECT_LE(0, *c);
+	to = sl_loopback(port);
+	EXPECT_EQ(0, sl_connect(*c, &to, 3000));
+	*s = sl_accept(l, 3000);
+	EXPECT_LE(0, *s);
+	EXPECT_EQ(0, close(l));
+	return port;
+}
+
+/*
  * 9. A listener that listen() bound to a port of the kernel's choosing shares that port with
  * its children: closing the listener leaves the port taken (EADDRINUSE for a kernel-TCP
  * bind()) while an accepted connection uses it, and while that connection's TIME-WAIT lasts;
@@ -1634,25 +1660,15 @@ TEST_F_TIMEOUT(hd, connect_unspec_forgets_autobound_address, 20)
  */
 TEST_F_TIMEOUT(hd, autobound_listener_port_outlives_listener, 30)
 {
-	struct sockaddr_in to, saddr, caddr;
+	struct sockaddr_in saddr, caddr;
 	socklen_t len = sizeof(saddr);
 	unsigned short port;
 	struct sl_row row;
-	int l, c, s, err;
+	int c, s, err;
 	char ch;
 
-	l = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, listen(l, 4));
-	port = sl_local_port(l);
-	ASSERT_NE(0, port);
-	c = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ASSERT_LE(0, c);
-	to = sl_loopback(port);
-	ASSERT_EQ(0, sl_connect(c, &to, 3000));
-	s = sl_accept(l, 3000);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, close(l));
+	port = autobound_connection(_metadata, self->fam, &c, &s);
+	ASSERT_TRUE(_metadata->passed);	/* the connection is up */
 	ASSERT_EQ(-EADDRINUSE, kernel_bind("127.0.0.1", port))
 		TH_LOG("port %u free while an accepted connection uses it", port);
 	ASSERT_EQ(-EADDRINUSE, kernel_bind("0.0.0.0", port));
@@ -1711,10 +1727,10 @@ TEST_F_TIMEOUT(hd, port_free_when_time_wait_row_goes, 30)
 {
 	struct sched_param rt = { .sched_priority = 1 }, other = { .sched_priority = 0 };
 	struct sched_param rt_softirq = { .sched_priority = 2 };
-	struct sockaddr_in to, saddr, caddr;
+	struct sockaddr_in saddr, caddr;
 	socklen_t len = sizeof(saddr);
 	unsigned short port;
-	int l, c, s, err, ret, round;
+	int c, s, err, ret, round;
 	pid_t softirqd;
 	long long end;
 	struct sl_row row;
@@ -1731,17 +1747,8 @@ TEST_F_TIMEOUT(hd, port_free_when_time_wait_row_goes, 30)
 	ASSERT_EQ(0, sched_setscheduler(softirqd, SCHED_FIFO, &rt_softirq));
 	ASSERT_EQ(0, sl_write_file(TCPALT_SYSCTL_MSL_MS, "100"));
 	for (round = 0; round < 10; round++) {
-		l = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ASSERT_LE(0, l);
-		ASSERT_EQ(0, listen(l, 4));
-		port = sl_local_port(l);
-		c = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		ASSERT_LE(0, c);
-		to = sl_loopback(port);
-		ASSERT_EQ(0, sl_connect(c, &to, 3000));
-		s = sl_accept(l, 3000);
-		ASSERT_LE(0, s);
-		ASSERT_EQ(0, close(l));
+		port = autobound_connection(_metadata, self->fam, &c, &s);
+		ASSERT_TRUE(_metadata->passed);	/* the connection is up */
 		len = sizeof(saddr);
 		ASSERT_EQ(0, getsockname(s, (struct sockaddr *)&saddr, &len));
 		len = sizeof(caddr);

@@ -12,33 +12,9 @@ nginx_port=28080
 redis_port=26379
 iperf_port=25201
 failed=0
+. /tests/common.sh
 
-cat >$dir/nginx.conf <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-user root root;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 512; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	tcp_nodelay on;
-	keepalive_requests 1000000;
-	client_body_temp_path $dir/body;
-	proxy_temp_path $dir/proxy;
-	fastcgi_temp_path $dir/fastcgi;
-	uwsgi_temp_path $dir/uwsgi;
-	scgi_temp_path $dir/scgi;
-	server {
-		listen 127.0.0.1:$nginx_port;
-		root $dir;
-		location = /hello { return 200 "hello\n"; }
-	}
-}
-CONF
+nginx_conf $dir 127.0.0.1:$nginx_port 'location = /hello { return 200 "hello\n"; }'
 head -c 102400 /dev/urandom >$dir/100k
 
 # with STACK CMD...: run CMD on the stack (kernel: as is; tcpalt: through tcpalt-run).

@@ -105,3 +105,35 @@ load_tcpalt() {
 	echo "TCPALT-PROGRAM-END insmod rc=1"
 	return 1
 }
+
+# nginx_conf DIR LISTEN LOCATION: an nginx.conf in DIR for one foreground process serving DIR
+# on LISTEN (e.g. 8080 or 127.0.0.1:8080), with Debian's TCP settings (sendfile, tcp_nopush,
+# tcp_nodelay), its files and temp paths in DIR and LOCATION (an nginx location block) added.
+nginx_conf() {
+	cat >"$1/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+user root root;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 512; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	tcp_nodelay on;
+	keepalive_requests 1000000;
+	client_body_temp_path $1/body;
+	proxy_temp_path $1/proxy;
+	fastcgi_temp_path $1/fastcgi;
+	uwsgi_temp_path $1/uwsgi;
+	scgi_temp_path $1/scgi;
+	server {
+		listen $2;
+		root $1;
+		$3
+	}
+}
+CONF
+}

@@ -24,29 +24,7 @@ http_demo() {
 	web=/tmp/web
 	mkdir -p $web
 	head -c 300000 /dev/urandom >$web/photo.jpg
-	cat >$web/nginx.conf <<CONF
-daemon off;
-master_process off;
-user root root;
-pid $web/nginx.pid;
-error_log $web/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log off;
-	sendfile on;
-	tcp_nopush on;
-	client_body_temp_path $web/body;
-	proxy_temp_path $web/proxy;
-	fastcgi_temp_path $web/fastcgi;
-	uwsgi_temp_path $web/uwsgi;
-	scgi_temp_path $web/scgi;
-	server {
-		listen 8080;
-		root $web;
-		location = / { return 200 "hello from nginx over tcpalt\n"; }
-	}
-}
-CONF
+	nginx_conf $web 8080 'location = / { return 200 "hello from nginx over tcpalt\n"; }'
 	echo
 	echo "== unmodified Debian programs over tcpalt: nginx and curl through tcpalt-run"
 	echo "\$ tcpalt-run nginx -c $web/nginx.conf &"
