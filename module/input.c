@@ -232,6 +232,7 @@ static void tcpalt_established(struct sock *sk)
 	tcpalt_rcv_init(sk);
 	ts->syn_retries = 0;
 	ts->backoff = 0;
+	ts->rtx_start = 0;
 	ts->lrcvtime = jiffies;
 	tcpalt_reset_keepalive(sk);
 	if (ts->passive) {
@@ -547,6 +548,7 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 		}
 		ts->backoff = 0;
 		ts->retries = 0;
+		ts->rtx_start = 0;	/* progress: TCP_USER_TIMEOUT's clock stops */
 		WRITE_ONCE(sk->sk_err_soft, 0);	/* progress: a past ICMP error is moot */
 	} else if (ts->rtx_kind == TCPALT_RTX_PROBE && ts->snd_wnd) {
 		/* The window opened (tcp_ack_probe(); while it stays shut, probes back off). */

@@ -151,6 +151,8 @@ struct sock *tcpalt_child_clone(const struct sock *sk)
 	cts->keepintvl = READ_ONCE(pts->keepintvl);
 	cts->keepcnt = READ_ONCE(pts->keepcnt);
 	cts->user_mss = READ_ONCE(pts->user_mss);
+	cts->user_timeout = READ_ONCE(pts->user_timeout);
+	cts->syncnt = READ_ONCE(pts->syncnt);
 	memcpy(cts->stored_opts, pts->stored_opts, sizeof(cts->stored_opts));
 	tcpalt_all_add(&cts->h);
 	return child;

@@ -12,7 +12,7 @@
 
 /* Options accepted and reported back for compatibility, without effect on tcpalt yet. */
 static const int tcpalt_stored_opts[] = {
-	TCP_DEFER_ACCEPT, TCP_USER_TIMEOUT, TCP_LINGER2, TCP_SYNCNT, TCP_THIN_LINEAR_TIMEOUTS,
+	TCP_DEFER_ACCEPT, TCP_LINGER2, TCP_THIN_LINEAR_TIMEOUTS,
 };
 
 static int tcpalt_stored_idx(int optname)
@@ -213,6 +213,18 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		else
 			ts->keepcnt = val;
 		break;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ts->user_timeout, val);
+		break;
+	case TCP_SYNCNT:
+		if (val < 1 || val > MAX_TCP_SYNCNT)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ts->syncnt, val);
+		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
 		if (idx < 0)
@@ -381,6 +393,13 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		break;
 	case TCP_KEEPCNT:
 		val = ts->keepcnt;
+		break;
+	case TCP_USER_TIMEOUT:
+		val = READ_ONCE(ts->user_timeout);
+		break;
+	case TCP_SYNCNT:
+		val = READ_ONCE(ts->syncnt) ? :
+		      READ_ONCE(tcpalt_pernet(sock_net(sk))->syn_retries);
 		break;
 	default:
 		idx = tcpalt_stored_idx(optname);

@@ -249,6 +249,12 @@ struct tcpalt_port;
  * @queued: which of the parent's queues holds this child: 0 none, 1 SYN, 2 accept
  * @parent: listener that created this child and holds it in a queue (parent's accept_lock)
  * @port: reservation of the local port in the space shared with the kernel TCP (hash.c)
+ * @user_timeout: TCP_USER_TIMEOUT (ms): how long data, a SYN or zero-window probes may go
+ *		  unanswered before the connection is aborted (0: the retry counts decide)
+ * @rtx_start: when (ktime ns) the unanswered segment that the retransmit timer is chasing
+ *	       was sent (TCP_USER_TIMEOUT's clock starts there); 0 while nothing timed out
+ * @probe_start: when (ktime ns) the first zero-window probe of a shut window went, 0 if none
+ * @syncnt: TCP_SYNCNT: SYN retransmissions before connect() gives up (0: the sysctl)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
 struct tcpalt_sock {
@@ -371,7 +377,11 @@ struct tcpalt_sock {
 	struct sock *parent;
 
 	struct tcpalt_port *port;
-	int stored_opts[5];
+	u32 user_timeout;
+	u64 rtx_start;
+	u64 probe_start;
+	u8 syncnt;
+	int stored_opts[3];
 };
 
 static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)
