@@ -1344,6 +1344,13 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (tcpalt_fin_acked(sk)) {
 			tcpalt_set_state(sk, TCP_FIN_WAIT2);
 			sk->sk_state_change(sk);
+			if (sock_flag(sk, SOCK_DEAD) && ts->linger2_ms < 0) {
+				/* TCP_LINGER2 < 0: no FIN-WAIT-2 for an orphan; RST at once. */
+				tcpalt_mib_inc(net, TCPALT_MIB_ABORTONDATA);
+				tcpalt_send_active_reset(sk, GFP_ATOMIC);
+				tcpalt_done(sk);
+				goto drop;
+			}
 			if (sock_flag(sk, SOCK_DEAD))
 				tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
 		}

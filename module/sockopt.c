@@ -12,7 +12,7 @@
 
 /* Options accepted and reported back for compatibility, without effect on tcpalt yet. */
 static const int tcpalt_stored_opts[] = {
-	TCP_DEFER_ACCEPT, TCP_LINGER2, TCP_THIN_LINEAR_TIMEOUTS,
+	TCP_DEFER_ACCEPT, TCP_THIN_LINEAR_TIMEOUTS,
 };
 
 static int tcpalt_stored_idx(int optname)
@@ -225,6 +225,14 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		else
 			WRITE_ONCE(ts->syncnt, val);
 		break;
+	case TCP_LINGER2:
+		/* Negative: no FIN-WAIT-2 for an orphan; at most TCP_FIN_TIMEOUT_MAX (120 s). */
+		if (val < 0)
+			WRITE_ONCE(ts->linger2_ms, -1);
+		else
+			WRITE_ONCE(ts->linger2_ms,
+				   min(val, TCP_FIN_TIMEOUT_MAX / HZ) * MSEC_PER_SEC);
+		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
 		if (idx < 0)
@@ -400,6 +408,12 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 	case TCP_SYNCNT:
 		val = READ_ONCE(ts->syncnt) ? :
 		      READ_ONCE(tcpalt_pernet(sock_net(sk))->syn_retries);
+		break;
+	case TCP_LINGER2:
+		val = READ_ONCE(ts->linger2_ms);
+		if (val >= 0)
+			val = (val ? : READ_ONCE(tcpalt_pernet(sock_net(sk))->fin_timeout_ms)) /
+			      MSEC_PER_SEC;
 		break;
 	default:
 		idx = tcpalt_stored_idx(optname);

@@ -255,6 +255,7 @@ struct tcpalt_port;
  *	       was sent (TCP_USER_TIMEOUT's clock starts there); 0 while nothing timed out
  * @probe_start: when (ktime ns) the first zero-window probe of a shut window went, 0 if none
  * @syncnt: TCP_SYNCNT: SYN retransmissions before connect() gives up (0: the sysctl)
+ * @linger2_ms: TCP_LINGER2: life of an orphan in FIN-WAIT-2 (0: the sysctl; -1: none, reset)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
 struct tcpalt_sock {
@@ -381,7 +382,8 @@ struct tcpalt_sock {
 	u64 rtx_start;
 	u64 probe_start;
 	u8 syncnt;
-	int stored_opts[3];
+	int linger2_ms;
+	int stored_opts[2];
 };
 
 static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)
@@ -676,6 +678,7 @@ void tcpalt_timer_stop(struct sock *sk, struct hrtimer *t);
 void tcpalt_rearm_rtx(struct sock *sk);
 void tcpalt_schedule_ack(struct sock *sk);
 void tcpalt_reset_keepalive(struct sock *sk);
+u64 tcpalt_fin_time_ns(struct sock *sk);
 void tcpalt_timers_run_deferred(struct sock *sk);
 
 /* timewait.c */

@@ -7,7 +7,8 @@
  *                    peer's window is zero; stopped when everything is acknowledged.
  *   delack_timer     armed by tcpalt_schedule_ack() (40 ms); stopped when any ACK goes out.
  *   keepalive_timer  SO_KEEPALIVE idle/interval probes, or the FIN-WAIT-2 timeout of an
- *                    orphan (net.tcpalt.fin_timeout_ms); armed by tcpalt_reset_keepalive().
+ *                    orphan (TCP_LINGER2, else net.tcpalt.fin_timeout_ms); armed by
+ *                    tcpalt_reset_keepalive().
  *
  * TCP_USER_TIMEOUT bounds how long the retransmit timer chases an unanswered SYN or data
  * (from rtx_start, the send time of what timed out first) and how long zero-window probes go
@@ -151,6 +152,22 @@ void tcpalt_schedule_ack(struct sock *sk)
 }
 
 /**
+ * tcpalt_fin_time_ns() - how long an orphan stays in FIN-WAIT-2 (tcp_fin_time()).
+ * @sk: the socket; must be locked by the caller
+ *
+ * Return: TCP_LINGER2 if set, else net.tcpalt.fin_timeout_ms, but at least 3.5 RTO, in ns.
+ */
+u64 tcpalt_fin_time_ns(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u64 ms = ts->linger2_ms > 0 ? ts->linger2_ms :
+		 READ_ONCE(tcpalt_pernet(sock_net(sk))->fin_timeout_ms);
+	u64 rto_us = ts->rto.rto_us;
+
+	return max_t(u64, ms * NSEC_PER_MSEC, (4 * rto_us - rto_us / 2) * NSEC_PER_USEC);
+}
+
+/**
  * tcpalt_reset_keepalive() - arm the keepalive timer for the socket's situation: the FIN-WAIT-2
  * timeout of an orphan, the keepalive idle time, or nothing.
  * @sk: the socket; must be locked by the caller
@@ -160,8 +177,7 @@ void tcpalt_reset_keepalive(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
-		tcpalt_timer_arm(sk, &ts->keepalive_timer,
-				 (u64)tcpalt_pernet(sock_net(sk))->fin_timeout_ms * NSEC_PER_MSEC);
+		tcpalt_timer_arm(sk, &ts->keepalive_timer, tcpalt_fin_time_ns(sk));
 	else if (sock_flag(sk, SOCK_KEEPOPEN) &&
 		 ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
 					 TCPF_FIN_WAIT2)))
