@@ -1323,6 +1323,15 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			tcpalt_send_reply(net, skb, cb->ack_seq, 0, TCPALT_RST, 0);
 			goto drop;
 		}
+		if (ts->passive && ts->syn_retries < ts->defer_accept &&
+		    cb->end_seq == ts->rcv_nxt) {
+			/*
+			 * TCP_DEFER_ACCEPT (tcp_check_req()): a bare ACK does not make the
+			 * connection acceptable; data will, or an ACK after the deferral.
+			 */
+			ts->defer_acked = 1;
+			goto drop;
+		}
 		if (ts->passive && tcpalt_child_acceptq_full(sk)) {
 			/* Accept queue full: act as if the ACK was lost; SYN-ACK will repeat. */
 			tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);

@@ -12,8 +12,42 @@
 
 /* Options accepted and reported back for compatibility, without effect on tcpalt yet. */
 static const int tcpalt_stored_opts[] = {
-	TCP_DEFER_ACCEPT, TCP_THIN_LINEAR_TIMEOUTS,
+	TCP_THIN_LINEAR_TIMEOUTS,
 };
+
+/* TCP_DEFER_ACCEPT's unit: the SYN-ACK's initial RTO and its ceiling, in seconds. */
+#define TCPALT_DEFER_RTO_S	1	/* TCP_TIMEOUT_INIT / HZ */
+#define TCPALT_DEFER_RTO_MAX_S	120	/* TCP_RTO_MAX / HZ */
+
+/*
+ * TCP_DEFER_ACCEPT seconds as SYN-ACK retransmissions, and back (secs_to_retrans() and
+ * retrans_to_secs()): the fewest timeouts of a backed-off RTO (1 s, 2 s, 4 s, ... at most
+ * 120 s) that cover the seconds asked for, so 5 s reads back as 7 (1 + 2 + 4).
+ */
+static u8 tcpalt_defer_secs_to_retrans(int secs)
+{
+	int rto = TCPALT_DEFER_RTO_S, period = rto;
+	u8 n;
+
+	if (secs <= 0)
+		return 0;
+	for (n = 1; secs > period && n < 255; n++) {
+		rto = min(rto << 1, TCPALT_DEFER_RTO_MAX_S);
+		period += rto;
+	}
+	return n;
+}
+
+static int tcpalt_defer_retrans_to_secs(u8 n)
+{
+	int rto = TCPALT_DEFER_RTO_S, period;
+
+	if (!n)
+		return 0;
+	for (period = rto; --n; period += rto)
+		rto = min(rto << 1, TCPALT_DEFER_RTO_MAX_S);
+	return period;
+}
 
 static int tcpalt_stored_idx(int optname)
 {
@@ -233,6 +267,9 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 			WRITE_ONCE(ts->linger2_ms,
 				   min(val, TCP_FIN_TIMEOUT_MAX / HZ) * MSEC_PER_SEC);
 		break;
+	case TCP_DEFER_ACCEPT:
+		WRITE_ONCE(ts->defer_accept, tcpalt_defer_secs_to_retrans(val));
+		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
 		if (idx < 0)
@@ -414,6 +451,9 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		if (val >= 0)
 			val = (val ? : READ_ONCE(tcpalt_pernet(sock_net(sk))->fin_timeout_ms)) /
 			      MSEC_PER_SEC;
+		break;
+	case TCP_DEFER_ACCEPT:
+		val = tcpalt_defer_retrans_to_secs(READ_ONCE(ts->defer_accept));
 		break;
 	default:
 		idx = tcpalt_stored_idx(optname);

@@ -256,6 +256,8 @@ struct tcpalt_port;
  * @probe_start: when (ktime ns) the first zero-window probe of a shut window went, 0 if none
  * @syncnt: TCP_SYNCNT: SYN retransmissions before connect() gives up (0: the sysctl)
  * @linger2_ms: TCP_LINGER2: life of an orphan in FIN-WAIT-2 (0: the sysctl; -1: none, reset)
+ * @defer_accept: TCP_DEFER_ACCEPT in SYN-ACK retransmissions (a listener and its children)
+ * @defer_acked: a child waiting for data got the handshake-completing ACK (TCP_DEFER_ACCEPT)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
 struct tcpalt_sock {
@@ -383,7 +385,9 @@ struct tcpalt_sock {
 	u64 probe_start;
 	u8 syncnt;
 	int linger2_ms;
-	int stored_opts[2];
+	u8 defer_accept;
+	u8 defer_acked;
+	int stored_opts[1];
 };
 
 static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)

@@ -288,7 +288,20 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
-	if (sk->sk_state == TCP_SYN_RECV && ts->syn_retries >= tn->synack_retries) {
+	if (sk->sk_state == TCP_SYN_RECV && ts->passive && ts->defer_acked &&
+	    ts->syn_retries + 1 < ts->defer_accept) {
+		/*
+		 * TCP_DEFER_ACCEPT (syn_ack_recalc()): the peer ACKed and we wait for its data.
+		 * The SYN-ACK goes again only as the deferral ends, a last chance for an ACK to
+		 * make the connection.
+		 */
+		ts->syn_retries++;
+		ts->backoff = min_t(u8, ts->backoff + 1, 16);
+		tcpalt_rearm_rtx(sk);
+		return;
+	}
+	if (sk->sk_state == TCP_SYN_RECV && ts->syn_retries >= tn->synack_retries &&
+	    !(ts->passive && ts->defer_acked && ts->syn_retries < ts->defer_accept)) {
 		if (ts->passive) {
 			tcpalt_done(sk);	/* half-open connection never completed: drop it */
 			return;
