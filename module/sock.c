@@ -155,6 +155,7 @@ struct sock *tcpalt_child_clone(const struct sock *sk)
 	cts->syncnt = READ_ONCE(pts->syncnt);
 	cts->linger2_ms = READ_ONCE(pts->linger2_ms);
 	cts->defer_accept = READ_ONCE(pts->defer_accept);
+	cts->recvmsg_inq = READ_ONCE(pts->recvmsg_inq);
 	memcpy(cts->stored_opts, pts->stored_opts, sizeof(cts->stored_opts));
 	tcpalt_all_add(&cts->h);
 	return child;

@@ -270,6 +270,12 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 	case TCP_DEFER_ACCEPT:
 		WRITE_ONCE(ts->defer_accept, tcpalt_defer_secs_to_retrans(val));
 		break;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ts->recvmsg_inq, val);
+		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
 		if (idx < 0)
@@ -454,6 +460,9 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		break;
 	case TCP_DEFER_ACCEPT:
 		val = tcpalt_defer_retrans_to_secs(READ_ONCE(ts->defer_accept));
+		break;
+	case TCP_INQ:
+		val = READ_ONCE(ts->recvmsg_inq);
 		break;
 	default:
 		idx = tcpalt_stored_idx(optname);

@@ -258,6 +258,7 @@ struct tcpalt_port;
  * @linger2_ms: TCP_LINGER2: life of an orphan in FIN-WAIT-2 (0: the sysctl; -1: none, reset)
  * @defer_accept: TCP_DEFER_ACCEPT in SYN-ACK retransmissions (a listener and its children)
  * @defer_acked: a child waiting for data got the handshake-completing ACK (TCP_DEFER_ACCEPT)
+ * @recvmsg_inq: TCP_INQ: recvmsg() reports the bytes left to read (TCP_CM_INQ)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
 struct tcpalt_sock {
@@ -387,6 +388,7 @@ struct tcpalt_sock {
 	int linger2_ms;
 	u8 defer_accept;
 	u8 defer_acked;
+	u8 recvmsg_inq;
 	int stored_opts[1];
 };
 
