@@ -9,11 +9,11 @@
  *   keepalive_timer  SO_KEEPALIVE idle/interval probes, or the FIN-WAIT-2 timeout of an
  *                    orphan (TCP_LINGER2, else net.tcpalt.fin_timeout_ms); armed by
  *                    tcpalt_reset_keepalive().
+ *   (TIME-WAIT's 2MSL timer belongs to the TIME-WAIT entry: timewait.c.)
  *
  * TCP_USER_TIMEOUT bounds how long the retransmit timer chases an unanswered SYN or data
  * (from rtx_start, the send time of what timed out first) and how long zero-window probes go
  * on (from probe_start); the timer is clamped so as to fire when the bound passes.
- *   (TIME-WAIT's 2MSL timer belongs to the TIME-WAIT entry: timewait.c.)
  *
  * Every armed timer holds one reference on the socket.  A callback takes bh_lock_sock(); if
  * the user owns the socket it sets a TCPALT_*_DEFERRED bit (which keeps the reference) and
