@@ -4,8 +4,8 @@
  * kernel's TCP, the reference: it must pass there) and on AF_TCPALT, with the same values,
  * errno and timing bounds:
  *
- *   TCP_USER_TIMEOUT  range; data retransmitted to a peer gone silent, a SYN, and keepalive
- *                     probes end in ETIMEDOUT once it passes
+ *   TCP_USER_TIMEOUT  range; data retransmitted to a peer gone silent, a SYN, zero-window
+ *                     probes and keepalive probes end in ETIMEDOUT once it passes
  *   TCP_SYNCNT        range and default; connect() to a silent peer gives up after that many
  *                     SYN retransmissions
  *   TCP_LINGER2       what getsockopt() reads back; an orphan's FIN-WAIT-2 lasts that long;
@@ -294,6 +294,52 @@ TEST_F_TIMEOUT(opts, user_timeout_bounds_keepalive, 30)
 	ASSERT_LE(2000, took);
 	ASSERT_GE(6000, took);
 	sl_pair_close(&p);
+}
+
+/*
+ * Zero-window probing of a live peer that never reads: probes are answered, but with the
+ * window still shut, and with TCP_USER_TIMEOUT 1500 the connection ends with ETIMEDOUT about
+ * 1.5 s after the first probe (without it, probing goes on as long as the peer answers).
+ */
+TEST_F_TIMEOUT(opts, user_timeout_bounds_zero_window_probes, 30)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct sockaddr_in to = sl_loopback(PORT);
+	static char buf[4096];
+	long long t, took;
+	int l, c, s, err;
+
+	l = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, sl_setint(l, SOL_SOCKET, SO_RCVBUF, 4096));
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&to, sizeof(to)));
+	ASSERT_EQ(0, listen(l, 4));
+	c = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, sl_setint(c, SOL_SOCKET, SO_SNDBUF, 16384));
+	ASSERT_EQ(0, sl_setint(c, SOL_TCP, TCP_USER_TIMEOUT, 1500));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	ASSERT_EQ(0, sl_connect(c, &to, 2000));
+	s = sl_accept(l, 2000);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	/* Fill the peer's buffer and our own: what is left waits on a shut window. */
+	ASSERT_EQ(0, sl_set_nonblock(c, 1));
+	t = sl_now_ms();
+	while (sl_now_ms() - t < 3000)
+		if (send(c, buf, sizeof(buf), MSG_NOSIGNAL) < 0 && errno == EAGAIN &&
+		    sl_poll(c, POLLOUT, 300) == 0)
+			break;
+	ASSERT_GT(3000, sl_now_ms() - t) TH_LOG("the send buffer never filled");
+	t = sl_now_ms();
+	err = wait_error(c, 8000);
+	took = sl_now_ms() - t;
+	ASSERT_EQ(ETIMEDOUT, err) TH_LOG("SO_ERROR %d after %lld ms", err, took);
+	ASSERT_LE(1000, took);
+	ASSERT_GE(5000, took);
+	close(s);
+	close(c);
+	close(l);
 }
 
 /* ---- TCP_SYNCNT ---- */
