@@ -667,6 +667,20 @@ static int tcpalt_recv_urg(struct sock *sk, struct msghdr *msg, size_t len, int 
 	return -EAGAIN;
 }
 
+/*
+ * TCP_INQ (tcp_inq_hint()): a control message with the bytes still to read; once the peer's
+ * FIN is in, never 0, so that the reader goes on to see the end.  Socket locked.
+ */
+static void tcpalt_put_inq(struct sock *sk, struct msghdr *msg)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	int inq = ts->rcv_nxt - ts->copied_seq;
+
+	if (!inq && sock_flag(sk, SOCK_DONE))
+		inq = 1;
+	put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
+}
+
 static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags)
 {
 	struct sock *sk = sock->sk;
@@ -803,6 +817,8 @@ skip_copy:
 		tcpalt_cleanup_rbuf(sk, copied);
 	}
 	err = copied;
+	if (err >= 0 && ts->recvmsg_inq)
+		tcpalt_put_inq(sk, msg);
 out:
 	release_sock(sk);
 	return err;

@@ -232,6 +232,7 @@ static void tcpalt_established(struct sock *sk)
 	tcpalt_rcv_init(sk);
 	ts->syn_retries = 0;
 	ts->backoff = 0;
+	ts->rtx_start = 0;
 	ts->lrcvtime = jiffies;
 	tcpalt_reset_keepalive(sk);
 	if (ts->passive) {
@@ -550,6 +551,7 @@ static bool tcpalt_ack(struct sock *sk, struct sk_buff *skb)
 		}
 		ts->backoff = 0;
 		ts->retries = 0;
+		ts->rtx_start = 0;	/* progress: TCP_USER_TIMEOUT's clock stops */
 		WRITE_ONCE(sk->sk_err_soft, 0);	/* progress: a past ICMP error is moot */
 	} else if (ts->rtx_kind == TCPALT_RTX_PROBE && ts->snd_wnd) {
 		/* The window opened (tcp_ack_probe(); while it stays shut, probes back off). */
@@ -1390,6 +1392,15 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			tcpalt_send_reply(net, skb, cb->ack_seq, 0, TCPALT_RST, 0);
 			goto drop;
 		}
+		if (ts->passive && ts->syn_retries < ts->defer_accept &&
+		    cb->end_seq == ts->rcv_nxt) {
+			/*
+			 * TCP_DEFER_ACCEPT (tcp_check_req()): a bare ACK does not make the
+			 * connection acceptable; data will, or an ACK after the deferral.
+			 */
+			ts->defer_acked = 1;
+			goto drop;
+		}
 		if (ts->passive && tcpalt_child_acceptq_full(sk)) {
 			/* Accept queue full: act as if the ACK was lost; SYN-ACK will repeat. */
 			tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);
@@ -1411,6 +1422,13 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (tcpalt_fin_acked(sk)) {
 			tcpalt_set_state(sk, TCP_FIN_WAIT2);
 			sk->sk_state_change(sk);
+			if (sock_flag(sk, SOCK_DEAD) && ts->linger2_ms < 0) {
+				/* TCP_LINGER2 < 0: no FIN-WAIT-2 for an orphan; RST at once. */
+				tcpalt_mib_inc(net, TCPALT_MIB_ABORTONDATA);
+				tcpalt_send_active_reset(sk, GFP_ATOMIC);
+				tcpalt_done(sk);
+				goto drop;
+			}
 			if (sock_flag(sk, SOCK_DEAD))
 				tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
 		}

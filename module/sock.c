@@ -151,6 +151,11 @@ struct sock *tcpalt_child_clone(const struct sock *sk)
 	cts->keepintvl = READ_ONCE(pts->keepintvl);
 	cts->keepcnt = READ_ONCE(pts->keepcnt);
 	cts->user_mss = READ_ONCE(pts->user_mss);
+	cts->user_timeout = READ_ONCE(pts->user_timeout);
+	cts->syncnt = READ_ONCE(pts->syncnt);
+	cts->linger2_ms = READ_ONCE(pts->linger2_ms);
+	cts->defer_accept = READ_ONCE(pts->defer_accept);
+	cts->recvmsg_inq = READ_ONCE(pts->recvmsg_inq);
 	memcpy(cts->stored_opts, pts->stored_opts, sizeof(cts->stored_opts));
 	tcpalt_all_add(&cts->h);
 	return child;
@@ -561,6 +566,7 @@ int tcpalt_disconnect(struct sock *sk)
  */
 void tcpalt_close(struct sock *sk, long timeout)
 {
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct net *net = sock_net(sk);
 	u32 unread;
 
@@ -595,8 +601,14 @@ void tcpalt_close(struct sock *sk, long timeout)
 orphan:
 	sock_orphan(sk);
 	tcpalt_orphan_start(sk);
-	if (sk->sk_state == TCP_FIN_WAIT2)
+	if (sk->sk_state == TCP_FIN_WAIT2 && ts->linger2_ms < 0) {
+		/* TCP_LINGER2 < 0: an orphan does not wait in FIN-WAIT-2; the peer gets RST. */
+		tcpalt_mib_inc(net, TCPALT_MIB_ABORTONLINGER);
+		tcpalt_send_active_reset(sk, GFP_KERNEL);
+		tcpalt_done(sk);
+	} else if (sk->sk_state == TCP_FIN_WAIT2) {
 		tcpalt_reset_keepalive(sk);	/* orphan FIN-WAIT-2 timeout */
+	}
 	if (sk->sk_state == TCP_CLOSE) {
 		tcpalt_port_release(sk, true);
 		tcpalt_all_del(&tcpalt_sk(sk)->h);

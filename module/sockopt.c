@@ -12,8 +12,42 @@
 
 /* Options accepted and reported back for compatibility, without effect on tcpalt yet. */
 static const int tcpalt_stored_opts[] = {
-	TCP_DEFER_ACCEPT, TCP_USER_TIMEOUT, TCP_LINGER2, TCP_SYNCNT, TCP_THIN_LINEAR_TIMEOUTS,
+	TCP_THIN_LINEAR_TIMEOUTS,
 };
+
+/* TCP_DEFER_ACCEPT's unit: the SYN-ACK's initial RTO and its ceiling, in seconds. */
+#define TCPALT_DEFER_RTO_S	1	/* TCP_TIMEOUT_INIT / HZ */
+#define TCPALT_DEFER_RTO_MAX_S	120	/* TCP_RTO_MAX / HZ */
+
+/*
+ * TCP_DEFER_ACCEPT seconds as SYN-ACK retransmissions, and back (secs_to_retrans() and
+ * retrans_to_secs()): the fewest timeouts of a backed-off RTO (1 s, 2 s, 4 s, ... at most
+ * 120 s) that cover the seconds asked for, so 5 s reads back as 7 (1 + 2 + 4).
+ */
+static u8 tcpalt_defer_secs_to_retrans(int secs)
+{
+	int rto = TCPALT_DEFER_RTO_S, period = rto;
+	u8 n;
+
+	if (secs <= 0)
+		return 0;
+	for (n = 1; secs > period && n < 255; n++) {
+		rto = min(rto << 1, TCPALT_DEFER_RTO_MAX_S);
+		period += rto;
+	}
+	return n;
+}
+
+static int tcpalt_defer_retrans_to_secs(u8 n)
+{
+	int rto = TCPALT_DEFER_RTO_S, period;
+
+	if (!n)
+		return 0;
+	for (period = rto; --n; period += rto)
+		rto = min(rto << 1, TCPALT_DEFER_RTO_MAX_S);
+	return period;
+}
 
 static int tcpalt_stored_idx(int optname)
 {
@@ -213,6 +247,35 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		else
 			ts->keepcnt = val;
 		break;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ts->user_timeout, val);
+		break;
+	case TCP_SYNCNT:
+		if (val < 1 || val > MAX_TCP_SYNCNT)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ts->syncnt, val);
+		break;
+	case TCP_LINGER2:
+		/* Negative: no FIN-WAIT-2 for an orphan; at most TCP_FIN_TIMEOUT_MAX (120 s). */
+		if (val < 0)
+			WRITE_ONCE(ts->linger2_ms, -1);
+		else
+			WRITE_ONCE(ts->linger2_ms,
+				   min(val, TCP_FIN_TIMEOUT_MAX / HZ) * MSEC_PER_SEC);
+		break;
+	case TCP_DEFER_ACCEPT:
+		WRITE_ONCE(ts->defer_accept, tcpalt_defer_secs_to_retrans(val));
+		break;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(ts->recvmsg_inq, val);
+		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
 		if (idx < 0)
@@ -381,6 +444,25 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		break;
 	case TCP_KEEPCNT:
 		val = ts->keepcnt;
+		break;
+	case TCP_USER_TIMEOUT:
+		val = READ_ONCE(ts->user_timeout);
+		break;
+	case TCP_SYNCNT:
+		val = READ_ONCE(ts->syncnt) ? :
+		      READ_ONCE(tcpalt_pernet(sock_net(sk))->syn_retries);
+		break;
+	case TCP_LINGER2:
+		val = READ_ONCE(ts->linger2_ms);
+		if (val >= 0)
+			val = (val ? : READ_ONCE(tcpalt_pernet(sock_net(sk))->fin_timeout_ms)) /
+			      MSEC_PER_SEC;
+		break;
+	case TCP_DEFER_ACCEPT:
+		val = tcpalt_defer_retrans_to_secs(READ_ONCE(ts->defer_accept));
+		break;
+	case TCP_INQ:
+		val = READ_ONCE(ts->recvmsg_inq);
 		break;
 	default:
 		idx = tcpalt_stored_idx(optname);

@@ -260,6 +260,16 @@ struct tcpalt_port;
  * @queued: which of the parent's queues holds this child: 0 none, 1 SYN, 2 accept
  * @parent: listener that created this child and holds it in a queue (parent's accept_lock)
  * @port: reservation of the local port in the space shared with the kernel TCP (hash.c)
+ * @user_timeout: TCP_USER_TIMEOUT (ms): how long data, a SYN or zero-window probes may go
+ *		  unanswered before the connection is aborted (0: the retry counts decide)
+ * @rtx_start: when (ktime ns) the unanswered segment that the retransmit timer is chasing
+ *	       was sent (TCP_USER_TIMEOUT's clock starts there); 0 while nothing timed out
+ * @probe_start: when (ktime ns) the first zero-window probe of a shut window went, 0 if none
+ * @syncnt: TCP_SYNCNT: SYN retransmissions before connect() gives up (0: the sysctl)
+ * @linger2_ms: TCP_LINGER2: life of an orphan in FIN-WAIT-2 (0: the sysctl; -1: none, reset)
+ * @defer_accept: TCP_DEFER_ACCEPT in SYN-ACK retransmissions (a listener and its children)
+ * @defer_acked: a child waiting for data got the handshake-completing ACK (TCP_DEFER_ACCEPT)
+ * @recvmsg_inq: TCP_INQ: recvmsg() reports the bytes left to read (TCP_CM_INQ)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
  */
 struct tcpalt_sock {
@@ -386,7 +396,15 @@ struct tcpalt_sock {
 	struct sock *parent;
 
 	struct tcpalt_port *port;
-	int stored_opts[5];
+	u32 user_timeout;
+	u64 rtx_start;
+	u64 probe_start;
+	u8 syncnt;
+	int linger2_ms;
+	u8 defer_accept;
+	u8 defer_acked;
+	u8 recvmsg_inq;
+	int stored_opts[1];
 };
 
 static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)
@@ -681,6 +699,7 @@ void tcpalt_timer_stop(struct sock *sk, struct hrtimer *t);
 void tcpalt_rearm_rtx(struct sock *sk);
 void tcpalt_schedule_ack(struct sock *sk);
 void tcpalt_reset_keepalive(struct sock *sk);
+u64 tcpalt_fin_time_ns(struct sock *sk);
 void tcpalt_timers_run_deferred(struct sock *sk);
 
 /* timewait.c */

@@ -7,8 +7,13 @@
  *                    peer's window is zero; stopped when everything is acknowledged.
  *   delack_timer     armed by tcpalt_schedule_ack() (40 ms); stopped when any ACK goes out.
  *   keepalive_timer  SO_KEEPALIVE idle/interval probes, or the FIN-WAIT-2 timeout of an
- *                    orphan (net.tcpalt.fin_timeout_ms); armed by tcpalt_reset_keepalive().
+ *                    orphan (TCP_LINGER2, else net.tcpalt.fin_timeout_ms); armed by
+ *                    tcpalt_reset_keepalive().
  *   (TIME-WAIT's 2MSL timer belongs to the TIME-WAIT entry: timewait.c.)
+ *
+ * TCP_USER_TIMEOUT bounds how long the retransmit timer chases an unanswered SYN or data
+ * (from rtx_start, the send time of what timed out first) and how long zero-window probes go
+ * on (from probe_start); the timer is clamped so as to fire when the bound passes.
  *
  * Every armed timer holds one reference on the socket.  A callback takes bh_lock_sock(); if
  * the user owns the socket it sets a TCPALT_*_DEFERRED bit (which keeps the reference) and
@@ -65,6 +70,17 @@ void tcpalt_timers_stop(struct sock *sk)
 	tcpalt_timer_stop(sk, &ts->delack_timer);
 	tcpalt_timer_stop(sk, &ts->keepalive_timer);
 	ts->rtx_kind = TCPALT_RTX_NONE;
+	ts->rtx_start = 0;
+	ts->probe_start = 0;
+}
+
+/* Nanoseconds of TCP_USER_TIMEOUT left since @start (ktime ns): 0 once it has passed. */
+static u64 tcpalt_user_timeout_left(const struct tcpalt_sock *ts, u64 start)
+{
+	u64 end = start + (u64)READ_ONCE(ts->user_timeout) * NSEC_PER_MSEC;
+	u64 now = ktime_get_ns();
+
+	return now < end ? end - now : 0;
 }
 
 /**
@@ -89,12 +105,22 @@ void tcpalt_rearm_rtx(struct sock *sk)
 			ns = tlp;
 		} else {
 			ts->rtx_kind = TCPALT_RTX_RETRANSMIT;
+			/* tcp_clamp_rto_to_user_timeout(): wake when TCP_USER_TIMEOUT passes. */
+			if (ts->rtx_start && ts->user_timeout)
+				ns = clamp_t(u64, tcpalt_user_timeout_left(ts, ts->rtx_start),
+					     TICK_NSEC, ns);
 		}
+		ts->probe_start = 0;
 		tcpalt_timer_arm(sk, &ts->rtx_timer, ns);
 	} else if (ts->send_head && !ts->snd_wnd) {
 		ts->rtx_kind = TCPALT_RTX_PROBE;
+		/* tcp_clamp_probe0_to_user_timeout(): at least TCP_TIMEOUT_MIN (2 jiffies). */
+		if (ts->probe_start && ts->user_timeout)
+			ns = clamp_t(u64, tcpalt_user_timeout_left(ts, ts->probe_start),
+				     2 * TICK_NSEC, ns);
 		tcpalt_timer_arm(sk, &ts->rtx_timer, ns);
 	} else if (ts->send_head) {
+		ts->probe_start = 0;
 		/*
 		 * Nothing in flight and the window open: a partial segment held by TCP_CORK or
 		 * MSG_MORE.  It leaves within 200 ms of being held (tcp(7)), not later: an
@@ -106,6 +132,7 @@ void tcpalt_rearm_rtx(struct sock *sk)
 		}
 	} else {
 		ts->rtx_kind = TCPALT_RTX_NONE;
+		ts->probe_start = 0;
 		tcpalt_timer_stop(sk, &ts->rtx_timer);
 	}
 }
@@ -125,6 +152,22 @@ void tcpalt_schedule_ack(struct sock *sk)
 }
 
 /**
+ * tcpalt_fin_time_ns() - how long an orphan stays in FIN-WAIT-2 (tcp_fin_time()).
+ * @sk: the socket; must be locked by the caller
+ *
+ * Return: TCP_LINGER2 if set, else net.tcpalt.fin_timeout_ms, but at least 3.5 RTO, in ns.
+ */
+u64 tcpalt_fin_time_ns(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u64 ms = ts->linger2_ms > 0 ? ts->linger2_ms :
+		 READ_ONCE(tcpalt_pernet(sock_net(sk))->fin_timeout_ms);
+	u64 rto_us = ts->rto.rto_us;
+
+	return max_t(u64, ms * NSEC_PER_MSEC, (4 * rto_us - rto_us / 2) * NSEC_PER_USEC);
+}
+
+/**
  * tcpalt_reset_keepalive() - arm the keepalive timer for the socket's situation: the FIN-WAIT-2
  * timeout of an orphan, the keepalive idle time, or nothing.
  * @sk: the socket; must be locked by the caller
@@ -134,8 +177,7 @@ void tcpalt_reset_keepalive(struct sock *sk)
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
-		tcpalt_timer_arm(sk, &ts->keepalive_timer,
-				 (u64)tcpalt_pernet(sock_net(sk))->fin_timeout_ms * NSEC_PER_MSEC);
+		tcpalt_timer_arm(sk, &ts->keepalive_timer, tcpalt_fin_time_ns(sk));
 	else if (sock_flag(sk, SOCK_KEEPOPEN) &&
 		 ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
 					 TCPF_FIN_WAIT2)))
@@ -154,6 +196,32 @@ static int tcpalt_timeout_err(struct sock *sk)
 static unsigned int tcpalt_max_retries(struct sock *sk)
 {
 	return sock_flag(sk, SOCK_DEAD) ? 8 : TCPALT_RETRIES2;
+}
+
+/* When the oldest segment in flight was last sent (ktime ns); now if unknown. */
+static u64 tcpalt_head_sent_ns(struct sock *sk)
+{
+	struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
+	return head && TCPALT_SKB_CB(head)->sent_ns ? TCPALT_SKB_CB(head)->sent_ns :
+						     ktime_get_ns();
+}
+
+/*
+ * TCP_USER_TIMEOUT passed since the unanswered transmission (retransmits_timed_out() with
+ * icsk_user_timeout).  Only once something was retransmitted, as there: the first timeout
+ * always retransmits.  Not for a listener's child in SYN-RECEIVED, whose SYN-ACKs go by the
+ * request sock's own rules (net.tcpalt.synack_retries) in Linux.
+ */
+static bool tcpalt_user_timed_out(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u8 sent_again = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+			ts->syn_retries : ts->retries;
+
+	if (!ts->user_timeout || !sent_again || (sk->sk_state == TCP_SYN_RECV && ts->passive))
+		return false;
+	return !tcpalt_user_timeout_left(ts, ts->rtx_start);
 }
 
 /* RFC 6298 5.4-5.7 on expiry; SYN/SYN-ACK limits; zero-window probes (RFC 9293 3.8.6.1). */
@@ -183,6 +251,17 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 			tcpalt_push(sk);
 			return;
 		}
+		/*
+		 * tcp_probe_timer(): TCP_USER_TIMEOUT counts from the first probe, and an answer
+		 * that leaves the window shut does not restart it.
+		 */
+		if (!ts->probe_start) {
+			ts->probe_start = ktime_get_ns();
+		} else if (ts->user_timeout && !tcpalt_user_timeout_left(ts, ts->probe_start)) {
+			tcpalt_send_active_reset(sk, GFP_ATOMIC);
+			tcpalt_reset(sk, tcpalt_timeout_err(sk));
+			return;
+		}
 		if (++ts->probes_out > tcpalt_max_retries(sk)) {
 			tcpalt_send_active_reset(sk, GFP_ATOMIC);
 			tcpalt_reset(sk, tcpalt_timeout_err(sk));
@@ -196,11 +275,33 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 	if (!tcpalt_in_flight(ts))
 		return;
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_TIMEOUTS);
-	if (sk->sk_state == TCP_SYN_SENT && ts->syn_retries >= tn->syn_retries) {
+	if (!ts->rtx_start)
+		ts->rtx_start = tcpalt_head_sent_ns(sk);
+	if (sk->sk_state == TCP_SYN_SENT &&
+	    ts->syn_retries >= (READ_ONCE(ts->syncnt) ? : READ_ONCE(tn->syn_retries))) {
 		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
-	if (sk->sk_state == TCP_SYN_RECV && ts->syn_retries >= tn->synack_retries) {
+	if (tcpalt_user_timed_out(sk)) {
+		if (sk->sk_state != TCP_SYN_SENT)
+			tcpalt_send_active_reset(sk, GFP_ATOMIC);
+		tcpalt_reset(sk, tcpalt_timeout_err(sk));
+		return;
+	}
+	if (sk->sk_state == TCP_SYN_RECV && ts->passive && ts->defer_acked &&
+	    ts->syn_retries + 1 < ts->defer_accept) {
+		/*
+		 * TCP_DEFER_ACCEPT (syn_ack_recalc()): the peer ACKed and we wait for its data.
+		 * The SYN-ACK goes again only as the deferral ends, a last chance for an ACK to
+		 * make the connection.
+		 */
+		ts->syn_retries++;
+		ts->backoff = min_t(u8, ts->backoff + 1, 16);
+		tcpalt_rearm_rtx(sk);
+		return;
+	}
+	if (sk->sk_state == TCP_SYN_RECV && ts->syn_retries >= tn->synack_retries &&
+	    !(ts->passive && ts->defer_acked && ts->syn_retries < ts->defer_accept)) {
 		if (ts->passive) {
 			tcpalt_done(sk);	/* half-open connection never completed: drop it */
 			return;
@@ -277,7 +378,12 @@ static void tcpalt_keepalive_timeout(struct sock *sk)
 				 (u64)jiffies_to_nsecs((unsigned long)ts->keepidle * HZ - idle));
 		return;
 	}
-	if (ts->probes_out >= ts->keepcnt) {
+	/*
+	 * tcp_keepalive_timer(): with TCP_USER_TIMEOUT, give up once that long has gone by
+	 * without a word from the peer and a probe is out, whatever TCP_KEEPCNT says.
+	 */
+	if (ts->user_timeout ? idle >= msecs_to_jiffies(ts->user_timeout) && ts->probes_out :
+			       ts->probes_out >= ts->keepcnt) {
 		tcpalt_send_active_reset(sk, GFP_ATOMIC);
 		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
