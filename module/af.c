@@ -844,6 +844,30 @@ static int tcpalt_set_rcvlowat(struct sock *sk, int val)
 	return 0;
 }
 
+/*
+ * setsockopt() below SOL_SOCKET: SOL_TCPALT takes the SOL_SOCKET options that Linux 6.1's
+ * sk_setsockopt() refuses to a family other than AF_INET/AF_INET6 (sk_is_inet()) before any
+ * protocol sees them, SO_REUSEPORT alone, and sets them as sk_setsockopt() does for TCP.
+ */
+static int tcpalt_sock_setsockopt(struct socket *sock, int level, int optname,
+				  sockptr_t optval, unsigned int optlen)
+{
+	int val;
+
+	if (level != SOL_TCPALT)
+		return tcpalt_setsockopt(sock, level, optname, optval, optlen);
+	if (optname != SO_REUSEPORT)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sock->sk);
+	sock->sk->sk_reuseport = !!val;
+	release_sock(sock->sk);
+	return 0;
+}
+
 /* Not const: .family follows the family= module parameter. */
 static struct proto_ops tcpalt_stream_ops = {
 	.family		= AF_TCPALT,
@@ -859,7 +883,7 @@ static struct proto_ops tcpalt_stream_ops = {
 	.gettstamp	= sock_gettstamp,
 	.listen		= tcpalt_listen,
 	.shutdown	= tcpalt_shutdown,
-	.setsockopt	= tcpalt_setsockopt,
+	.setsockopt	= tcpalt_sock_setsockopt,
 	.getsockopt	= tcpalt_getsockopt,
 	.sendmsg	= tcpalt_sendmsg,
 	.recvmsg	= tcpalt_recvmsg,

@@ -6,9 +6,18 @@
  * namespace; the listener table is keyed by the local port.  Readers (the receive path) walk
  * them under RCU and take a reference; writers hold the table's spinlock.  Sockets are freed
  * after an RCU grace period (SOCK_RCU_FREE), TIME-WAIT entries with kfree_rcu().
+ *
+ * SO_REUSEPORT (as Linux's sock_reuseport.c, without its array): the listeners of a namespace
+ * with the same local address and port that all set SO_REUSEPORT before listen(), with the
+ * same owner uid, form a group; a SYN picks one of them by a hash of its 4-tuple, scaled to
+ * the group's size, so one 4-tuple keeps reaching the same listener while the group stays the
+ * same.  The group is no separate object: it is the group's entries in the port's bucket,
+ * which a reader counts and then indexes under RCU.  A listener leaving between the two walks
+ * makes the reader fall back to the first member it saw.
  */
 #include <linux/jhash.h>
 #include <linux/module.h>
+#include <linux/uidgid.h>
 #include <linux/vmalloc.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -27,6 +36,7 @@ static DEFINE_SPINLOCK(tcpalt_ehash_lock);
 static struct hlist_head tcpalt_lhash[TCPALT_LHASH_SIZE];
 static DEFINE_SPINLOCK(tcpalt_lhash_lock);
 static u32 tcpalt_hash_seed __read_mostly;
+static u32 tcpalt_reuseport_seed __read_mostly;
 
 /**
  * tcpalt_hash_init() - allocate the tables.
@@ -51,6 +61,7 @@ int tcpalt_hash_init(void)
 	for (i = 0; i < TCPALT_LHASH_SIZE; i++)
 		INIT_HLIST_HEAD(&tcpalt_lhash[i]);
 	tcpalt_hash_seed = get_random_u32();
+	tcpalt_reuseport_seed = get_random_u32();
 	return 0;
 }
 
@@ -196,10 +207,28 @@ void tcpalt_unhash(struct tcpalt_hnode *h)
 		tcpalt_hnode_put(h);
 }
 
+static struct sock *tcpalt_hnode_sk(struct tcpalt_hnode *h)
+{
+	return (struct sock *)container_of(h, struct tcpalt_sock, h);
+}
+
+/*
+ * May listeners @h (being added) and @o (in the table) share a port?  Only as members of one
+ * SO_REUSEPORT group, or as two that may overlap: both set SO_REUSEPORT, with the same owner
+ * (inet_csk_bind_conflict()'s rule; sk_uid is the socket inode's owner, sock_i_uid()).
+ */
+static bool tcpalt_lshare_ok(struct tcpalt_hnode *h, struct tcpalt_hnode *o)
+{
+	return h->reuseport && o->reuseport &&
+	       uid_eq(tcpalt_hnode_sk(h)->sk_uid, tcpalt_hnode_sk(o)->sk_uid);
+}
+
 /**
  * tcpalt_lhash_insert() - add a listener.
  * @sk: the listening socket, its local address and port set; must be locked by the caller
  *
+ * A listener with SO_REUSEPORT joins the others of its address and port that have it too
+ * and belong to the same uid.
  * Return: 0, or -EADDRINUSE if another tcpalt listener has the port.
  */
 int tcpalt_lhash_insert(struct sock *sk)
@@ -207,16 +236,19 @@ int tcpalt_lhash_insert(struct sock *sk)
 	struct tcpalt_hnode *h = &tcpalt_sk(sk)->h, *o;
 	struct hlist_head *b = tcpalt_lbucket(h->net, h->lport);
 
+	h->reuseport = sk->sk_reuseport;
 	spin_lock_bh(&tcpalt_lhash_lock);
 	hlist_for_each_entry(o, b, node) {
 		if (net_eq(o->net, h->net) && o->lport == h->lport &&
-		    (!o->laddr || !h->laddr || o->laddr == h->laddr)) {
+		    (!o->laddr || !h->laddr || o->laddr == h->laddr) &&
+		    !tcpalt_lshare_ok(h, o)) {
 			spin_unlock_bh(&tcpalt_lhash_lock);
 			return -EADDRINUSE;
 		}
 	}
 	sock_hold(sk);
-	hlist_add_head_rcu(&h->node, b);
+	/* at the tail: a group's order, which a reader indexes, changes only where one leaves */
+	hlist_add_tail_rcu(&h->node, b);
 	h->hashed = 'l';
 	spin_unlock_bh(&tcpalt_lhash_lock);
 	return 0;
@@ -255,16 +287,55 @@ struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
 	return NULL;
 }
 
+static bool tcpalt_lgroup_member(const struct tcpalt_hnode *h, const struct net *net,
+				 __be32 laddr, __be16 lport)
+{
+	return h->reuseport && net_eq(h->net, net) && h->lport == lport && h->laddr == laddr;
+}
+
+/*
+ * The member of @first's SO_REUSEPORT group that the 4-tuple's hash picks, as
+ * reuseport_select_sock() without a BPF program: reciprocal_scale(hash, size).  @first if the
+ * group has one member or changes under the reader.  Caller holds rcu_read_lock().
+ */
+static struct tcpalt_hnode *tcpalt_lgroup_select(struct tcpalt_hnode *first, __be32 saddr,
+						 __be16 sport)
+{
+	struct hlist_head *b = tcpalt_lbucket(first->net, first->lport);
+	struct tcpalt_hnode *h;
+	unsigned int n = 0, i;
+	u32 hash;
+
+	hlist_for_each_entry_rcu(h, b, node)
+		n += tcpalt_lgroup_member(h, first->net, first->laddr, first->lport);
+	if (n <= 1)
+		return first;
+	hash = jhash_3words((__force u32)first->laddr, (__force u32)saddr,
+			    ((__force u32)first->lport << 16) | (__force u32)sport,
+			    tcpalt_reuseport_seed ^ net_hash_mix(first->net));
+	i = reciprocal_scale(hash, n);
+	hlist_for_each_entry_rcu(h, b, node) {
+		if (tcpalt_lgroup_member(h, first->net, first->laddr, first->lport) && !i--)
+			return h;
+	}
+	return first;
+}
+
 /**
- * tcpalt_lookup_listener() - find the listener for a segment to @daddr:@dport.
+ * tcpalt_lookup_listener() - find the listener for a segment from @saddr:@sport to
+ * @daddr:@dport.
  * @net: namespace
+ * @saddr: remote address
+ * @sport: remote port
  * @daddr: local address
  * @dport: local port
  *
- * An exact address match wins over a wildcard listener.  Caller holds rcu_read_lock().
+ * An exact address match wins over a wildcard listener; among an SO_REUSEPORT group the
+ * 4-tuple's hash chooses.  Caller holds rcu_read_lock().
  * Return: the listener with a reference taken, or NULL.
  */
-struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
+struct sock *tcpalt_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
+				    __be32 daddr, __be16 dport)
 {
 	struct tcpalt_hnode *h, *wild = NULL;
 	struct sock *sk;
@@ -276,11 +347,13 @@ struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport)
 			wild = h;
 			break;
 		}
-		if (!h->laddr)
+		if (!h->laddr && !wild)
 			wild = h;
 	}
 	if (!wild)
 		return NULL;
-	sk = (struct sock *)container_of(wild, struct tcpalt_sock, h);
+	if (wild->reuseport)
+		wild = tcpalt_lgroup_select(wild, saddr, sport);
+	sk = tcpalt_hnode_sk(wild);
 	return refcount_inc_not_zero(&sk->sk_refcnt) ? sk : NULL;
 }

@@ -1546,7 +1546,8 @@ static bool tcpalt_policy_ok(struct sock *sk, struct sk_buff *skb)
 static void tcpalt_deliver_syn(struct net *net, struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	struct sock *sk = tcpalt_lookup_listener(net, iph->daddr, tcp_hdr(skb)->dest);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct sock *sk = tcpalt_lookup_listener(net, iph->saddr, th->source, iph->daddr, th->dest);
 
 	if (!sk) {
 		tcpalt_reply_rst(net, skb);
@@ -1580,7 +1581,7 @@ static int tcpalt_v4_rcv(struct sk_buff *skb)
 		sk = h->kind == TCPALT_KIND_SOCK ?
 		     tcpalt_to_sk(container_of(h, struct tcpalt_sock, h)) : NULL;
 	} else {
-		sk = tcpalt_lookup_listener(net, iph->daddr, th->dest);
+		sk = tcpalt_lookup_listener(net, iph->saddr, th->source, iph->daddr, th->dest);
 		if (!sk)
 			return tcpalt_tcp_proto->handler(skb);
 	}

@@ -138,6 +138,12 @@ int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
 	}
 	sh->sk->sk_reuse = sk->sk_reuse;
 	sh->sk->sk_reuseport = sk->sk_reuseport;
+	/*
+	 * SO_REUSEPORT's rule compares owners (sock_i_uid()): the tcpalt socket's, not whoever
+	 * binds it (the kernel socket's inode has the caller's fsuid).
+	 */
+	SOCK_INODE(sh)->i_uid = sock_i_uid(sk);
+	sh->sk->sk_uid = sk->sk_uid;
 	sh->sk->sk_bound_dev_if = sk->sk_bound_dev_if;
 	inet_sk(sh->sk)->freebind = inet_sk(sk)->freebind;
 	inet_sk(sh->sk)->transparent = inet_sk(sk)->transparent;

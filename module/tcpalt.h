@@ -95,6 +95,7 @@ enum tcpalt_kind {
  * @rport: remote port
  * @kind: TCPALT_KIND_SOCK or TCPALT_KIND_TW
  * @hashed: 0, or which table @node is in ('e' or 'l')
+ * @reuseport: a listener in an SO_REUSEPORT group (set before it is hashed, then fixed)
  */
 struct tcpalt_hnode {
 	struct hlist_node node;
@@ -106,6 +107,7 @@ struct tcpalt_hnode {
 	__be16 rport;
 	u8 kind;
 	u8 hashed;
+	u8 reuseport;
 };
 
 /* Deferred timer work, bits in tcpalt_sock::deferred (atomic bitops). */
@@ -585,7 +587,8 @@ void tcpalt_unhash(struct tcpalt_hnode *h);
 int tcpalt_lhash_insert(struct sock *sk);
 struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
 				   __be32 daddr, __be16 dport);
-struct sock *tcpalt_lookup_listener(struct net *net, __be32 daddr, __be16 dport);
+struct sock *tcpalt_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
+				    __be32 daddr, __be16 dport);
 
 /* port.c */
 int tcpalt_port_init(void);

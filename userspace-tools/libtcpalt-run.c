@@ -201,7 +201,14 @@ static void copy_options(int old, int nfd)
 		    (copied[i].name == SO_RCVBUF || copied[i].name == SO_SNDBUF) &&
 		    vlen == sizeof(int))
 			*(int *)v /= 2;
-		if (setsockopt(nfd, copied[i].level, copied[i].name, v, vlen) && verbose)
+		if (!setsockopt(nfd, copied[i].level, copied[i].name, v, vlen))
+			continue;
+		/* Linux's core takes SO_REUSEPORT only from AF_INET/6 sockets (uapi/tcpalt.h). */
+		if (errno == EOPNOTSUPP && copied[i].level == SOL_SOCKET &&
+		    copied[i].name == SO_REUSEPORT &&
+		    !setsockopt(nfd, SOL_TCPALT, SO_REUSEPORT, v, vlen))
+			continue;
+		if (verbose)
 			say("%s not carried over: %s\n", copied[i].label, strerror(errno));
 	}
 	close(fresh);

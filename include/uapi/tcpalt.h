@@ -16,6 +16,15 @@
 #define AF_TCPALT	22
 #define PF_TCPALT	AF_TCPALT
 
+/*
+ * setsockopt() level for the SOL_SOCKET options Linux 6.1's core refuses to a family other
+ * than AF_INET/AF_INET6 before the protocol sees them; the option names are SOL_SOCKET's:
+ * setsockopt(fd, SOL_TCPALT, SO_REUSEPORT, &one, sizeof(one)) does what SO_REUSEPORT does
+ * for TCP (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, ...) fails with EOPNOTSUPP; getsockopt()
+ * of it at SOL_SOCKET works).
+ */
+#define SOL_TCPALT	0x7441
+
 /* Where the loaded module reports the family number it registered. */
 #define TCPALT_FAMILY_PARAM	"/sys/module/tcpalt/parameters/family"
 

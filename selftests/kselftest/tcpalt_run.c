@@ -110,6 +110,29 @@ static int probe_pair(unsigned short port)
 	return 0;
 }
 
+/*
+ * reuseport PORT: two listeners with SO_REUSEPORT set before bind, as nginx's reuseport
+ * workers: both must listen, both converted, the option carried over.
+ */
+static int probe_reuseport(unsigned short port)
+{
+	struct sockaddr_in a = sl_loopback(port);
+	int l[2], i;
+
+	for (i = 0; i < 2; i++) {
+		l[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (l[i] < 0 || sl_setint(l[i], SOL_SOCKET, SO_REUSEPORT, 1))
+			return 1;
+		printf("listen%d=%d\n", i, bind(l[i], (struct sockaddr *)&a, sizeof(a)) ||
+		       listen(l[i], 8) ? errno : 0);
+		printf("listen%d_raw=%d\n", i, raw_domain(l[i]));
+		printf("listen%d_reuseport=%d\n", i, sl_getint(l[i], SOL_SOCKET, SO_REUSEPORT));
+	}
+	close(l[0]);
+	close(l[1]);
+	return 0;
+}
+
 /* others PORT: UDP, AF_UNIX and AF_INET6 stream sockets, which the shim must not touch. */
 static int probe_others(unsigned short port)
 {
@@ -149,6 +172,8 @@ static int probe(int argc, char **argv)
 		return probe_pair(port);
 	if (!strcmp(argv[1], "others"))
 		return probe_others(port);
+	if (!strcmp(argv[1], "reuseport"))
+		return probe_reuseport(port);
 	return 100;
 }
 
@@ -358,6 +383,23 @@ TEST(shim_socket_looks_inet)
 	EXPECT_STREQ("2", PV("accepted_so_domain"));
 	EXPECT_STREQ("2", PV("accepted_peer_family"));
 	EXPECT_STREQ("ok", PV("data"));
+}
+
+/* SO_REUSEPORT set on the kernel socket reaches the tcpalt one (at SOL_TCPALT). */
+TEST(shim_reuseport)
+{
+	char out[64], val[64], fam[16];
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
+	ASSERT_EQ(0, run_probe(out, path("probe.err"), "reuseport", PORT, NULL, NULL, NULL));
+	EXPECT_STREQ("0", PV("listen0"));
+	EXPECT_STREQ("0", PV("listen1"));	/* EADDRINUSE (98) without the option */
+	EXPECT_STREQ(fam, PV("listen0_raw"));
+	EXPECT_STREQ(fam, PV("listen1_raw"));
+	EXPECT_STREQ("1", PV("listen0_reuseport"));
+	EXPECT_STREQ("1", PV("listen1_reuseport"));
 }
 
 /* --ports: only a listen or connect port in the list converts. */
