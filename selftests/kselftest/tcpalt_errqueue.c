@@ -37,11 +37,13 @@
 #include "tcpalt_sock_lib.h"
 #include "pktpeer.h"
 #include "pktpeer_fixture.h"
+#include "tcpalt_netns.h"
 
 #define LPORT		5000	/* the kernel side's listening port */
 #define PPORT		40000	/* the scripted peer's port */
 #define WAIT_MS		1000	/* how long a prompt reply may take in a slow guest */
 #define TEST_SECS	20
+#define NFT		"/usr/sbin/nft"
 
 FIXTURE(eq) {
 	PEER_FIXTURE_MEMBERS;
@@ -479,6 +481,72 @@ TEST_F_TIMEOUT(eq, route_unreachable_not_queued, TEST_SECS)
 		EXPECT_QUEUE_EMPTY(fd);
 		close(fd);
 	}
+}
+
+/*
+ * 8. A real peer's firewall answers the SYN (nftables "reject with icmp type ..." in the
+ * server's namespace, across a veth pair): a blocking connect() with IP_RECVERR fails with
+ * the ICMP error's errno, which waits in the error queue with the peer as offender.
+ */
+TEST_F_TIMEOUT(eq, nft_reject_blocking_connect, TEST_SECS)
+{
+	static const struct { const char *type; uint8_t code; int err; uint16_t port; } cases[] = {
+		{ "host-unreachable", 1, EHOSTUNREACH, 5301 },
+		{ "port-unreachable", 3, ECONNREFUSED, 5302 },
+	};
+	char out[2048], path[64];
+	struct in_addr peer;
+	int ns_a = -1, ns_b = -1, st;
+	FILE *f;
+	size_t i;
+
+	inet_pton(AF_INET, "10.0.3.2", &peer);
+	veth_pair(_metadata, &ns_a, &ns_b);
+	veth_pair_up(_metadata, ns_a, ns_b, "10.0.3.1", "10.0.3.2");
+	snprintf(path, sizeof(path), "/tmp/tcpalt_errqueue.%d.nft", getpid());
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "table ip errq {\n  chain in {\n    type filter hook input priority 0;\n");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		fprintf(f, "    tcp dport %u reject with icmp type %s\n", cases[i].port,
+			cases[i].type);
+	fprintf(f, "  }\n}\n");
+	ASSERT_EQ(0, fclose(f));
+	st = run(ns_b, out, sizeof(out), NFT " -f %s", path);
+	unlink(path);
+	if (st && (strstr(out, "No such file or directory") || strstr(out, "not supported")))
+		SKIP(goto out, "kernel lacks nft reject: %.300s", out);
+	ASSERT_EQ(0, st) TH_LOG("nft: %s", out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(cases[i].port),
+					  .sin_addr = peer };
+		struct eq_msg m;
+		int fd;
+
+		fd = socket_in(ns_a, self->family);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, recverr_on(fd));
+		ASSERT_EQ(0, sl_set_timeouts(fd, 5000));
+		ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&to, sizeof(to)));
+		EXPECT_EQ(cases[i].err, errno) TH_LOG("reject with %s: %s", cases[i].type,
+						      strerror(errno));
+		EXPECT_TRUE(revents(fd) & POLLERR) TH_LOG("no POLLERR with a queued error");
+		ASSERT_LT(0, read_errqueue(fd, &m)) TH_LOG("%s", strerror(m.err));
+		ASSERT_TRUE(m.have_ee);
+		EXPECT_EQ(SO_EE_ORIGIN_ICMP, m.ee.ee_origin);
+		EXPECT_EQ(cases[i].err, (int)m.ee.ee_errno);
+		EXPECT_EQ(3, m.ee.ee_type);	/* destination unreachable */
+		EXPECT_EQ(cases[i].code, m.ee.ee_code);
+		EXPECT_EQ(peer.s_addr, m.offender.sin_addr.s_addr)
+			TH_LOG("offender %s", inet_ntoa(m.offender.sin_addr));
+		EXPECT_EQ(peer.s_addr, m.name.sin_addr.s_addr);
+		EXPECT_EQ(htons(cases[i].port), m.name.sin_port);
+		EXPECT_EQ(cases[i].port, peer_get16(m.data + 2));	/* the quoted header */
+		EXPECT_QUEUE_EMPTY(fd);
+		close(fd);
+	}
+out:
+	veth_pair_close(ns_a, ns_b);
 }
 
 TEST_HARNESS_MAIN
