@@ -5,7 +5,7 @@
  * test on the kernel TCP first, as the reference; variant "tcpalt" runs it on AF_TCPALT.
  *
  * A scripted peer behind a TUN device (pktpeer.h) answers the kernel's segments with ICMP
- * errors that quote them.  What Linux does, and these tests check:
+ * errors that quote them; the last test has a real router (tcpalt_netns.h).  What Linux does, and these tests check:
  *   - recvmsg(MSG_ERRQUEUE) on an empty queue fails with EAGAIN at once, blocking or not;
  *   - an ICMP error that ends a connection being opened (SYN-SENT) is queued: a struct
  *     sock_extended_err (SO_EE_ORIGIN_ICMP, the ICMP type and code, the errno) in an
@@ -15,7 +15,8 @@
  *   - on an open connection nothing is queued: a hard error with IP_RECVERR becomes the
  *     socket error (SO_ERROR, POLLERR), without it only the soft error, and
  *     "fragmentation needed" only lowers the MSS, IP_RECVERR or not;
- *   - a route of type unreachable or prohibit fails connect() locally with nothing queued.
+ *   - a route of type unreachable or prohibit fails connect() locally with nothing queued;
+ *     at a router (a second namespace across veth) it answers the SYN with ICMP, queued.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,7 +44,6 @@
 #define PPORT		40000	/* the scripted peer's port */
 #define WAIT_MS		1000	/* how long a prompt reply may take in a slow guest */
 #define TEST_SECS	20
-#define NFT		"/usr/sbin/nft"
 
 FIXTURE(eq) {
 	PEER_FIXTURE_MEMBERS;
@@ -484,68 +484,65 @@ TEST_F_TIMEOUT(eq, route_unreachable_not_queued, TEST_SECS)
 }
 
 /*
- * 8. A real peer's firewall answers the SYN (nftables "reject with icmp type ..." in the
- * server's namespace, across a veth pair): a blocking connect() with IP_RECVERR fails with
- * the ICMP error's errno, which waits in the error queue with the peer as offender.
+ * 8. A real router answers the SYN: namespace B forwards for A, and its routes to the
+ * destinations are of type unreachable and prohibit, so B's ip_error() sends ICMP host
+ * unreachable and communication administratively prohibited.  A blocking connect() with
+ * IP_RECVERR (the socket lock released while it waits) fails with EHOSTUNREACH, and the
+ * entry names the router as offender and the destination as msg_name.
  */
-TEST_F_TIMEOUT(eq, nft_reject_blocking_connect, TEST_SECS)
+TEST_F_TIMEOUT(eq, router_unreachable_blocking_connect, TEST_SECS)
 {
-	static const struct { const char *type; uint8_t code; int err; uint16_t port; } cases[] = {
-		{ "host-unreachable", 1, EHOSTUNREACH, 5301 },
-		{ "port-unreachable", 3, ECONNREFUSED, 5302 },
+	static const struct { const char *type, *dst; uint8_t code; } cases[] = {
+		{ "unreachable", "10.0.4.1", 1 },	/* host unreachable */
+		{ "prohibit", "10.0.5.1", 13 },		/* administratively prohibited */
 	};
-	char out[2048], path[64];
-	struct in_addr peer;
-	int ns_a = -1, ns_b = -1, st;
-	FILE *f;
+	struct in_addr router;
+	int ns_a = -1, ns_b = -1;
 	size_t i;
 
-	inet_pton(AF_INET, "10.0.3.2", &peer);
+	inet_pton(AF_INET, "10.0.3.2", &router);
 	veth_pair(_metadata, &ns_a, &ns_b);
 	veth_pair_up(_metadata, ns_a, ns_b, "10.0.3.1", "10.0.3.2");
-	snprintf(path, sizeof(path), "/tmp/tcpalt_errqueue.%d.nft", getpid());
-	f = fopen(path, "w");
-	ASSERT_NE(NULL, f);
-	fprintf(f, "table ip errq {\n  chain in {\n    type filter hook input priority 0;\n");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		fprintf(f, "    tcp dport %u reject with icmp type %s\n", cases[i].port,
-			cases[i].type);
-	fprintf(f, "  }\n}\n");
-	ASSERT_EQ(0, fclose(f));
-	st = run(ns_b, out, sizeof(out), NFT " -f %s", path);
-	unlink(path);
-	if (st && (strstr(out, "No such file or directory") || strstr(out, "not supported")))
-		SKIP(goto out, "kernel lacks nft reject: %.300s", out);
-	ASSERT_EQ(0, st) TH_LOG("nft: %s", out);
+	ASSERT_EQ(0, write_in(ns_b, "/proc/sys/net/ipv4/ip_forward", "1"));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(cases[i].port),
-					  .sin_addr = peer };
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PPORT) };
 		struct eq_msg m;
-		int fd;
+		int fd, n;
 
+		RUN_OK(ns_a, NETNS_IP " route add %s/32 via 10.0.3.2", cases[i].dst);
+		RUN_OK(ns_b, NETNS_IP " route add %s %s/32", cases[i].type, cases[i].dst);
+		inet_pton(AF_INET, cases[i].dst, &to.sin_addr);
 		fd = socket_in(ns_a, self->family);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, recverr_on(fd));
 		ASSERT_EQ(0, sl_set_timeouts(fd, 5000));
 		ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&to, sizeof(to)));
-		EXPECT_EQ(cases[i].err, errno) TH_LOG("reject with %s: %s", cases[i].type,
+		EXPECT_EQ(EHOSTUNREACH, errno) TH_LOG("route %s at the router: %s", cases[i].type,
 						      strerror(errno));
 		EXPECT_TRUE(revents(fd) & POLLERR) TH_LOG("no POLLERR with a queued error");
-		ASSERT_LT(0, read_errqueue(fd, &m)) TH_LOG("%s", strerror(m.err));
-		ASSERT_TRUE(m.have_ee);
-		EXPECT_EQ(SO_EE_ORIGIN_ICMP, m.ee.ee_origin);
-		EXPECT_EQ(cases[i].err, (int)m.ee.ee_errno);
-		EXPECT_EQ(3, m.ee.ee_type);	/* destination unreachable */
-		EXPECT_EQ(cases[i].code, m.ee.ee_code);
-		EXPECT_EQ(peer.s_addr, m.offender.sin_addr.s_addr)
-			TH_LOG("offender %s", inet_ntoa(m.offender.sin_addr));
-		EXPECT_EQ(peer.s_addr, m.name.sin_addr.s_addr);
-		EXPECT_EQ(htons(cases[i].port), m.name.sin_port);
-		EXPECT_EQ(cases[i].port, peer_get16(m.data + 2));	/* the quoted header */
-		EXPECT_QUEUE_EMPTY(fd);
+		/*
+		 * One entry per ICMP error: two when the first came while connect() still held
+		 * the socket (the soft error then, tcp_v4_err()) and the SYN's retransmission
+		 * met the second.
+		 */
+		for (n = 0; read_errqueue(fd, &m) > 0; n++) {
+			ASSERT_TRUE(m.have_ee);
+			EXPECT_EQ(SO_EE_ORIGIN_ICMP, m.ee.ee_origin);
+			EXPECT_EQ(EHOSTUNREACH, (int)m.ee.ee_errno);
+			EXPECT_EQ(3, m.ee.ee_type);	/* destination unreachable */
+			EXPECT_EQ(cases[i].code, m.ee.ee_code);
+			EXPECT_EQ(router.s_addr, m.offender.sin_addr.s_addr)
+				TH_LOG("offender %s", inet_ntoa(m.offender.sin_addr));
+			EXPECT_EQ(to.sin_addr.s_addr, m.name.sin_addr.s_addr);
+			EXPECT_EQ(htons(PPORT), m.name.sin_port);
+			EXPECT_EQ(PPORT, peer_get16(m.data + 2));	/* the quoted header */
+		}
+		ASSERT_EQ(EAGAIN, m.err) TH_LOG("%s", strerror(m.err));
+		ASSERT_LE(1, n) TH_LOG("nothing queued");
+		TH_LOG("route %s at the router: %d entries", cases[i].type, n);
+		EXPECT_EQ(0, revents(fd) & POLLERR);
 		close(fd);
 	}
-out:
 	veth_pair_close(ns_a, ns_b);
 }
 
