@@ -39,12 +39,12 @@ void tcpalt_mtu_reduced(struct sock *sk)
 
 /*
  * An ICMP error quoting one of our segments (RFC 9293 3.9.2.2, RFC 1122 4.2.3.9, RFC 5927):
- * acted on only when the quoted sequence number is in flight.  Hard errors abort a
- * connection that is being opened, and are queued on the socket's error queue; on an
- * open one they are kept as the soft error (the socket error with IP_RECVERR),
- * queued nowhere, as tcp_v4_err() does; "fragmentation needed" lowers the MSS, later if the
- * user holds the socket.  @skb is the ICMP message, @th the quoted TCP header in it.
- * Softirq, socket bh-locked.
+ * acted on only when the quoted sequence number is in flight or just being sent.  Hard
+ * errors abort a connection that is being opened, and are queued on the socket's error
+ * queue; on an open one they are kept as the soft error (the socket error with
+ * IP_RECVERR), queued nowhere, as tcp_v4_err() does; "fragmentation needed" lowers the
+ * MSS, later if the user holds the socket.  @skb is the ICMP message, @th the quoted TCP
+ * header in it.  Softirq, socket bh-locked.
  */
 static void tcpalt_icmp_err(struct sock *sk, struct sk_buff *skb, const struct tcphdr *th,
 			    u32 info)
@@ -58,7 +58,12 @@ static void tcpalt_icmp_err(struct sock *sk, struct sk_buff *skb, const struct t
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
-	if (!tcpalt_seq_geq(seq, ts->snd_una) || !tcpalt_seq_before(seq, ts->snd_nxt))
+	/*
+	 * SND.UNA =< seq =< SND.NXT, both ends included as tcp_v4_err()'s between(): an ICMP
+	 * error can arrive while the segment it quotes is still being sent (a router across a
+	 * veth answers within the transmit's softirq), before SND.NXT has moved past it.
+	 */
+	if (!tcpalt_seq_between(seq, ts->snd_una, ts->snd_nxt))
 		return;
 	switch (type) {
 	case ICMP_DEST_UNREACH:
