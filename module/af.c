@@ -691,8 +691,9 @@ static int tcpalt_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, i
 	int target, err;
 	long timeo;
 
+	/* As tcp_recvmsg(): no socket lock, never blocks (EAGAIN when empty). */
 	if (flags & MSG_ERRQUEUE)
-		return -EOPNOTSUPP;
+		return tcpalt_recv_error(sk, msg, len);
 	lock_sock(sk);
 	err = -ENOTCONN;
 	if (sk->sk_state == TCP_LISTEN)

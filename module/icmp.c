@@ -39,20 +39,31 @@ void tcpalt_mtu_reduced(struct sock *sk)
 
 /*
  * An ICMP error quoting one of our segments (RFC 9293 3.9.2.2, RFC 1122 4.2.3.9, RFC 5927):
- * acted on only when the quoted sequence number is in flight.  Hard errors abort a
- * connection that is being opened; on an open one they are kept as the soft error, as
- * tcp_v4_err() does; "fragmentation needed" lowers the MSS, later if the user holds the
- * socket.  Softirq, socket bh-locked.
+ * acted on only when the quoted sequence number is in flight or just being sent.  Hard
+ * errors abort a connection that is being opened, and are queued on the socket's error
+ * queue; on an open one they are kept as the soft error (the socket error with
+ * IP_RECVERR), queued nowhere, as tcp_v4_err() does; "fragmentation needed" lowers the
+ * MSS, later if the user holds the socket.  @skb is the ICMP message, @th the quoted TCP
+ * header in it.  Softirq, socket bh-locked.
  */
-static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u32 info, u32 seq)
+static void tcpalt_icmp_err(struct sock *sk, struct sk_buff *skb, const struct tcphdr *th,
+			    u32 info)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	bool owned = sock_owned_by_user(sk);
+	u8 type = icmp_hdr(skb)->type;
+	u8 code = icmp_hdr(skb)->code;
+	u32 seq = ntohl(th->seq);
 	int err;
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
-	if (!tcpalt_seq_geq(seq, ts->snd_una) || !tcpalt_seq_before(seq, ts->snd_nxt))
+	/*
+	 * SND.UNA =< seq =< SND.NXT, both ends included as tcp_v4_err()'s between(): an ICMP
+	 * error can arrive while the segment it quotes is still being sent (a router across a
+	 * veth answers within the transmit's softirq), before SND.NXT has moved past it.
+	 */
+	if (!tcpalt_seq_between(seq, ts->snd_una, ts->snd_nxt))
 		return;
 	switch (type) {
 	case ICMP_DEST_UNREACH:
@@ -79,17 +90,29 @@ static void tcpalt_icmp_err(struct sock *sk, u8 type, u8 code, u32 info, u32 seq
 	}
 	/*
 	 * A half-open child whose SYN-ACK met a network or host unreachable, an expired TTL or
-	 * a parameter problem goes, as tcp_v4_err() drops a request sock (tcp_req_err()).
+	 * a parameter problem goes, as tcp_v4_err() drops a request sock (tcp_req_err());
+	 * otherwise nothing happens: a request sock has no error to report or queue.
 	 */
-	if (sk->sk_state == TCP_SYN_RECV && ts->passive && !owned && seq == ts->iss &&
-	    (type != ICMP_DEST_UNREACH || code == ICMP_NET_UNREACH ||
-	     code == ICMP_HOST_UNREACH)) {
-		tcpalt_done(sk);
+	if (sk->sk_state == TCP_SYN_RECV && ts->passive) {
+		if (!owned && seq == ts->iss &&
+		    (type != ICMP_DEST_UNREACH || code == ICMP_NET_UNREACH ||
+		     code == ICMP_HOST_UNREACH))
+			tcpalt_done(sk);
 		return;
 	}
-	/* As tcp_v4_err(): with the user holding the socket, keep it as the soft error. */
-	if (sk->sk_state == TCP_SYN_SENT && !owned) {
-		tcpalt_reset(sk, err);
+	/*
+	 * An active open (SYN-SENT, or SYN-RECEIVED after a simultaneous open) ends, the ICMP
+	 * error queued first on the error queue, with or without IP_RECVERR and even with the
+	 * user holding the socket: Linux does so since 5.4 so that an unprivileged
+	 * "traceroute -T" can read it.  As tcp_v4_err(): with the user holding the socket, keep
+	 * the error as the soft error.
+	 */
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		tcpalt_icmp_queue_err(sk, skb, err, th->dest, info, (const u8 *)th);
+		if (!owned)
+			tcpalt_reset(sk, err);
+		else
+			WRITE_ONCE(sk->sk_err_soft, err);
 	} else if (inet_sk(sk)->recverr && !owned) {
 		WRITE_ONCE(sk->sk_err, err);
 		sk_error_report(sk);
@@ -128,7 +151,7 @@ int tcpalt_v4_err(struct sk_buff *skb, u32 info)
 	}
 	sk = tcpalt_to_sk(container_of(h, struct tcpalt_sock, h));
 	bh_lock_sock(sk);
-	tcpalt_icmp_err(sk, icmp_hdr(skb)->type, icmp_hdr(skb)->code, info, ntohl(th->seq));
+	tcpalt_icmp_err(sk, skb, th, info);
 	bh_unlock_sock(sk);
 	sock_put(sk);
 	return 0;

@@ -6,7 +6,7 @@
  *   af.c       socket(), proto_ops: bind/listen/accept/connect/send/recv/poll/shutdown/close
  *   sockopt.c  SOL_TCP / SOL_IP options, TCP_INFO
  *   input.c    protocol 6 handler -> validate -> policy -> lookup -> state machine (3.10.7)
- *   icmp.c     ICMP errors and path MTU
+ *   icmp.c     ICMP errors and path MTU; errqueue.c the socket error queue (MSG_ERRQUEUE)
  *   output.c   building and sending segments; the send queue
  *   timer.c    hrtimers: retransmit/probe, delayed ACK, keepalive/FIN-WAIT-2
  *   timewait.c the small TIME-WAIT entry
@@ -612,6 +612,11 @@ void tcpalt_rcv_init(struct sock *sk);
 void tcpalt_ofo_purge(struct sock *sk);
 struct net_protocol;
 extern const struct net_protocol *tcpalt_tcp_proto;
+
+/* errqueue.c */
+void tcpalt_icmp_queue_err(struct sock *sk, struct sk_buff *skb, int err, __be16 port,
+			   u32 info, const u8 *payload);
+int tcpalt_recv_error(struct sock *sk, struct msghdr *msg, size_t len);
 
 /* icmp.c */
 int tcpalt_v4_err(struct sk_buff *skb, u32 info);
