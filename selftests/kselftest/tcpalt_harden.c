@@ -1775,6 +1775,47 @@ TEST_F_TIMEOUT(hd, port_free_when_time_wait_row_goes, 30)
 	ASSERT_EQ(0, sl_write_file(TCPALT_SYSCTL_MSL_MS, "1000"));
 }
 
+/*
+ * 11. A client that reconnects from the same port while the server's end of the previous
+ * connection is in TIME-WAIT (the server closed first) gets through at once, as on Linux:
+ * its SYN carries a TSval newer than the one the TIME-WAIT keeps (RFC 6191), because the
+ * TSval offset belongs to the pair of hosts (secure_tcp_ts_off()), not to the connection.
+ * With a random offset per connection half the SYNs met PAWS, and the connect waited for
+ * a SYN retransmission (1 s): ab without keep-alive ran at 0.35 of the kernel TCP.
+ */
+TEST_F_TIMEOUT(hd, reconnect_from_same_port_into_time_wait, 40)
+{
+	struct sockaddr_in from = sl_addr("127.0.0.1", PORT + 7), to = sl_loopback(PORT + 6);
+	long long t0, slowest = 0;
+	int l, c, s, i, one = 1;
+	char ch;
+
+	l = sl_listener(self->fam, PORT + 6, 4);
+	ASSERT_LE(0, l);
+	for (i = 0; i < 12; i++) {
+		c = socket(self->fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+		ASSERT_EQ(0, bind(c, (struct sockaddr *)&from, sizeof(from)))
+			TH_LOG("round %d: bind: %s", i, strerror(errno));
+		t0 = sl_now_ms();
+		ASSERT_EQ(0, sl_connect(c, &to, 5000)) TH_LOG("round %d", i);
+		s = sl_accept(l, 5000);
+		ASSERT_LE(0, s);
+		if (sl_now_ms() - t0 > slowest)
+			slowest = sl_now_ms() - t0;
+		/* The server closes first: its end waits in TIME-WAIT on this 4-tuple. */
+		ASSERT_EQ(0, close(s));
+		sl_set_timeouts(c, 3000);
+		ASSERT_EQ(0, recv(c, &ch, 1, 0));
+		ASSERT_EQ(0, close(c));
+		sl_sleep_ms(20);
+	}
+	close(l);
+	/* A SYN retransmission takes 1 s; a connect over loopback takes well under 500 ms. */
+	EXPECT_GT(500, slowest) TH_LOG("slowest connect %lld ms", slowest);
+}
+
 /* ==== churn: accept-queue stress, last (before the fix it could lock the machine up) ==== */
 
 FIXTURE(churn) {
