@@ -176,6 +176,7 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 	atomic_set(&inet->inet_id, get_random_u16());
 	ts->iss = tcpalt_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
 			     inet->inet_dport);
+	ts->ts_offset = tcpalt_ts_off(inet->inet_saddr, inet->inet_daddr);
 	if (list_empty(&ts->h.all))
 		tcpalt_all_add(&ts->h);
 	tcpalt_set_state(sk, TCP_SYN_SENT);

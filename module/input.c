@@ -349,6 +349,7 @@ static void tcpalt_conn_request(struct sock *sk, struct sk_buff *skb)
 	cts = tcpalt_sk(child);
 	tcpalt_rcv_syn(child, skb);
 	cts->iss = tcpalt_isn(iph->daddr, iph->saddr, th->dest, th->source);
+	cts->ts_offset = tcpalt_ts_off(iph->daddr, iph->saddr);
 	if (!tcpalt_child_publish(sk, child, false))
 		return;
 	tcpalt_send_synack(child);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite for isn.c: RFC 6528 ISNs advance with the 64 ns clock for one 4-tuple and are
- * unrelated across 4-tuples.
+ * unrelated across 4-tuples; TSval offsets are one per pair of hosts.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -45,9 +45,20 @@ static void tcpalt_isn_test_tuples_differ(struct kunit *test)
 	KUNIT_EXPECT_LE(test, same, 1);
 }
 
+/* TSval offsets: one per pair of hosts (any ports), different for another pair. */
+static void tcpalt_isn_test_ts_off(struct kunit *test)
+{
+	u32 a = tcpalt_ts_off(A(0x0a000001), A(0x0a000002));
+
+	KUNIT_EXPECT_EQ(test, a, tcpalt_ts_off(A(0x0a000001), A(0x0a000002)));
+	KUNIT_EXPECT_NE(test, a, tcpalt_ts_off(A(0x0a000001), A(0x0a000003)));
+	KUNIT_EXPECT_NE(test, a, tcpalt_ts_off(A(0x0a000002), A(0x0a000001)));
+}
+
 static struct kunit_case tcpalt_isn_test_cases[] = {
 	KUNIT_CASE(tcpalt_isn_test_clock),
 	KUNIT_CASE(tcpalt_isn_test_tuples_differ),
+	KUNIT_CASE(tcpalt_isn_test_ts_off),
 	{}
 };
 

@@ -205,7 +205,7 @@ struct tcpalt_port;
  * @sack_ok: SACK negotiated (RFC 2018)
  * @num_sacks: blocks in @sacks (what we report to the peer)
  * @dsack: @dsack_block is to be reported (RFC 2883)
- * @ts_offset: added to our clock in TSval (a per-connection random offset)
+ * @ts_offset: added to our clock in TSval (one per pair of hosts, tcpalt_ts_off())
  * @ts_recent: the peer's TSval to echo (RFC 7323 4.3)
  * @ts_recent_stamp: seconds (monotonic) when @ts_recent was taken
  * @rx_opt: options of the segment being processed
@@ -726,6 +726,7 @@ s64 tcpalt_tw_ms_left(struct tcpalt_tw *tw);
 /* isn.c */
 int tcpalt_isn_init(void);
 u32 tcpalt_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 tcpalt_ts_off(__be32 saddr, __be32 daddr);
 
 /* syncookie.c */
 void tcpalt_cookie_init(void);
