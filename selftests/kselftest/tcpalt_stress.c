@@ -751,6 +751,7 @@ struct end {
 	long long bad;		/* receiver: first offset not in the stream, or -1 */
 	int err;		/* errno that ended it; 0 for a receiver's EOF */
 	int eof;
+	long long max_gap;	/* longest wait for one call to make progress (ms) */
 };
 
 struct hammer {
@@ -771,6 +772,7 @@ static void *hammer_run(void *arg)
 	ssize_t n;
 	long long bad;
 	unsigned int i = 0;
+	long long t, last = sl_now_ms();
 
 	e->bad = -1;
 	while (buf) {
@@ -795,6 +797,10 @@ static void *hammer_run(void *arg)
 			e->eof = 1;
 			break;
 		}
+		t = sl_now_ms();
+		if (t - last > e->max_gap)
+			e->max_gap = t - last;
+		last = t;
 		if (!e->sender && e->bad < 0) {
 			bad = stream_mismatch(buf, n, e->seed, e->bytes);
 			if (bad >= 0)
@@ -883,6 +889,33 @@ static void hammer_start(struct hammer *h, struct end e[4], pthread_t th[5])
 				 (e)->sender ? "sender" : "receiver", strerror((e)->err), (e)->eof); \
 } while (0)
 
+/* The counters that tell why a pair stalled, read before and after a hammer run. */
+static const char *const hammer_stats[] = { "Timeouts", "RetransSegs", "BacklogDrop", "RcvQDrop",
+					    "OfoPruned" };
+#define HAMMER_STATS (sizeof(hammer_stats) / sizeof(hammer_stats[0]))
+
+static void hammer_stats_read(bool alt, long v[HAMMER_STATS])
+{
+	unsigned int i;
+
+	for (i = 0; i < HAMMER_STATS; i++)
+		v[i] = alt ? sl_tcpalt_stat(hammer_stats[i]) : 0;
+}
+
+/* Log each end's longest wait for progress and, on tcpalt, what the counters did meanwhile. */
+#define HAMMER_REPORT(alt, e, v0) do { \
+	long __v1[HAMMER_STATS]; \
+	char __s[256] = ""; \
+	unsigned int __i; \
+	hammer_stats_read(alt, __v1); \
+	for (__i = 0; (alt) && __i < HAMMER_STATS; __i++) \
+		snprintf(__s + strlen(__s), sizeof(__s) - strlen(__s), " %s +%ld", \
+			 hammer_stats[__i], __v1[__i] - (v0)[__i]); \
+	TH_LOG("longest waits (ms): client send %lld, server recv %lld, server send %lld, " \
+	       "client recv %lld;%s", (e)[0].max_gap, (e)[1].max_gap, (e)[2].max_gap, \
+	       (e)[3].max_gap, __s); \
+} while (0)
+
 /* Did one of the four ends stop for lack of progress (deadline or SO_*TIMEO)? */
 static bool stalled_end(const struct end *e)
 {
@@ -907,6 +940,7 @@ TEST_F_TIMEOUT(stress, shared_pair_shutdown, 30)
 {
 	struct hammer h = { .f = FAULTS_INIT };
 	struct sockaddr_in caddr, saddr = sl_loopback(PORT);
+	long v0[HAMMER_STATS];
 	pthread_t th[5];
 	struct end e[4];
 	int l, c, i;
@@ -916,6 +950,7 @@ TEST_F_TIMEOUT(stress, shared_pair_shutdown, 30)
 	ASSERT_EQ(0, connect_accept(self->fam, l, 0, &h.c, &h.s, &caddr));
 	close(l);
 	c = h.c;
+	hammer_stats_read(variant->alt, v0);
 	h.hard_end = sl_now_ms() + stress_ms() + STEP_MS;
 	hammer_start(&h, e, th);
 	sl_sleep_ms(stress_ms() / 2);
@@ -936,6 +971,7 @@ TEST_F_TIMEOUT(stress, shared_pair_shutdown, 30)
 
 	TH_LOG("client sent %zu, server sent %zu, %d option rounds", e[0].bytes, e[2].bytes,
 	       h.opt_rounds);
+	HAMMER_REPORT(variant->alt, e, v0);
 	for (i = 0; i < 4; i++) {
 		/* No progress within the test's deadline or a socket timeout (SO_*TIMEO). */
 		if (e[i].err == ETIME || e[i].err == EAGAIN) {
@@ -1005,6 +1041,7 @@ TEST_F_TIMEOUT(stress, shared_pair_abort, 30)
 {
 	struct hammer h = { .f = FAULTS_INIT };
 	struct sockaddr_in caddr;
+	long v0[HAMMER_STATS];
 	pthread_t th[5];
 	struct end e[4];
 	long aborts = 0;
@@ -1017,6 +1054,7 @@ TEST_F_TIMEOUT(stress, shared_pair_abort, 30)
 	c = h.c;
 	if (variant->alt)
 		aborts = sl_tcpalt_stat("AbortOnLinger") + sl_tcpalt_stat("AbortOnData");
+	hammer_stats_read(variant->alt, v0);
 	h.hard_end = sl_now_ms() + stress_ms() + STEP_MS;
 	hammer_start(&h, e, th);
 	sl_sleep_ms(stress_ms() / 2);
@@ -1030,6 +1068,7 @@ TEST_F_TIMEOUT(stress, shared_pair_abort, 30)
 
 	TH_LOG("client sent %zu (server got %zu), server sent %zu (client got %zu)", e[0].bytes,
 	       e[1].bytes, e[2].bytes, e[3].bytes);
+	HAMMER_REPORT(variant->alt, e, v0);
 	if (variant->alt && stalled_end(e)) {
 		static char st[8192];
 
