@@ -1499,11 +1499,33 @@ int tcpalt_do_rcv(struct sock *sk, struct sk_buff *skb)
  * the backlog and the receive queue may reach sk_rcvbuf normally, and only the owner can
  * prune, so there is headroom for one 64 KiB segment (a loopback or GRO segment would
  * otherwise be dropped, again at every retransmission, while a busy user holds the socket).
+ *
+ * The segment that covers RCV.NXT while data waits out of order behind it may use as much
+ * again as that queue holds (tcpalt_rmem_efficient() bounds it by twice its bytes and 64 KiB):
+ * it is the one segment that lets that memory go.  The limit counts sk_rmem_alloc, the
+ * out-of-order queue included, so once SO_RCVBUF shrinks below what that queue holds, every
+ * segment meeting the held socket is dropped, each retransmission of the missing one too,
+ * and the sender backs off from RTO to RTO while a busy user keeps the socket (Linux 6.1
+ * drops it).  RCV.NXT and the queue's size are read without the owner's lock: the owner may
+ * be moving them, and the worst a stale value does is choose the other limit.
  */
-static u32 tcpalt_backlog_limit(const struct sock *sk)
+static u32 tcpalt_backlog_limit(const struct sock *sk, const struct sk_buff *skb)
 {
-	return min_t(u64, ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
-			  ((u32)READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024, UINT_MAX);
+	const struct tcpalt_skb_cb *cb = TCPALT_SKB_CB(skb);
+	const struct tcpalt_sock *ts = tcpalt_sk(sk);
+	u32 rcv_nxt, ooo;
+	u64 limit;
+
+	/* Racy on purpose: the owner may be moving RCV.NXT (see above). */
+	rcv_nxt = data_race(ts->rcv_nxt);
+	/* The same for the out-of-order queue's size. */
+	ooo = data_race(ts->ooo_bytes);
+
+	limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) + ((u32)READ_ONCE(sk->sk_sndbuf) >> 1) +
+		SZ_64K;
+	if (ooo && !tcpalt_seq_after(cb->seq, rcv_nxt) && tcpalt_seq_after(cb->end_seq, rcv_nxt))
+		limit += 2 * (u64)ooo + SZ_64K;
+	return min_t(u64, limit, UINT_MAX);
 }
 
 /* Deliver to a socket now, or through its backlog when the user holds it.  Softirq. */
@@ -1519,7 +1541,7 @@ static void tcpalt_sk_rcv(struct sock *sk, struct sk_buff *skb)
 		tcpalt_do_rcv(sk, skb);
 	} else {
 		skb_dst_drop(skb);
-		if (sk_add_backlog(sk, skb, tcpalt_backlog_limit(sk))) {
+		if (sk_add_backlog(sk, skb, tcpalt_backlog_limit(sk, skb))) {
 			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_BACKLOGDROP);
 			kfree_skb(skb);
 		}

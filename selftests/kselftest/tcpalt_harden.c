@@ -8,9 +8,11 @@
  *   sp    a scripted peer behind a TUN device (pktpeer.h), one network namespace per test:
  *         keepalive of a dead peer, answered zero-window probes, recv() with SO_RCVLOWAT
  *         met while segments wait in the socket's backlog (held there with userfaultfd),
- *         FIONREAD across the sequence-number wrap, the window field of a TIME-WAIT re-ACK
- *         with window scaling, RFC 5961 rate limits, SYN cookies (always on; on SYN-queue
- *         overflow; a spoofed SYN flood with legitimate clients)
+ *         FIONREAD across the sequence-number wrap, the segment that fills a hole kept in
+ *         the backlog of a held socket (where tcpalt does better than Linux: see the test),
+ *         the window field of a TIME-WAIT re-ACK with window scaling, RFC 5961 rate limits,
+ *         SYN cookies (always on; on SYN-queue overflow; a spoofed SYN flood with legitimate
+ *         clients)
  *   hd    loopback (and a veth pair) in a private namespace: keepalive of a live peer,
  *         connect() behind a qdisc that drops everything, multicast membership, what
  *         accepted sockets inherit, SO_RCVLOWAT, IP options and the MSS, connect(AF_UNSPEC),
@@ -506,9 +508,10 @@ static int send_pure_acks(struct pkt_peer *p, int n)
 }
 
 /*
- * The userfaultfd side of rcvlowat_backlog_never_sleeps: wait for recv() to fault on the
- * registered page (it holds the socket then, in the middle of its copy), send pure ACKs,
- * which go to the socket's backlog, then let the copy go on.
+ * The userfaultfd side of rcvlowat_backlog_never_sleeps and hole_kept_while_user_holds: wait
+ * for recv() or send() to fault on the registered page (it holds the socket then, in the
+ * middle of its copy), do what the test wants done meanwhile (held(); by default send pure
+ * ACKs, which go to the socket's backlog), then let the copy go on.
  */
 struct uffd_hold {
 	struct pkt_peer *p;
@@ -517,6 +520,8 @@ struct uffd_hold {
 	long psize;
 	int faulted;
 	int err;
+	int (*held)(struct uffd_hold *h);	/* 0 or -errno */
+	void *arg;
 };
 
 static void *uffd_holder(void *arg)
@@ -537,7 +542,7 @@ static void *uffd_holder(void *arg)
 		return NULL;
 	}
 	h->faulted = 1;
-	h->err = send_pure_acks(h->p, 20);
+	h->err = h->held ? h->held(h) : send_pure_acks(h->p, 20);
 	src = calloc(1, h->psize);
 	cp = (struct uffdio_copy){
 		.dst = (unsigned long)h->page, .src = (unsigned long)src, .len = h->psize,
@@ -546,6 +551,38 @@ static void *uffd_holder(void *arg)
 		h->err = -errno;
 	free(src);
 	return NULL;
+}
+
+/*
+ * Two pages, the second registered with a new userfaultfd (h->uffd, h->page, h->psize): the
+ * area; NULL without userfaultfd (the debug kernel has none), MAP_FAILED on another error.
+ */
+static char *uffd_area(struct uffd_hold *h)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	char *area;
+
+	h->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (h->uffd < 0 || ioctl(h->uffd, UFFDIO_API, &api)) {
+		if (h->uffd >= 0)
+			close(h->uffd);
+		return NULL;
+	}
+	h->psize = sysconf(_SC_PAGESIZE);
+	area = mmap(NULL, 2 * h->psize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	if (area == MAP_FAILED)
+		return MAP_FAILED;
+	memset(area, 0, h->psize);
+	h->page = area + h->psize;
+	reg = (struct uffdio_register){
+		.range = { .start = (unsigned long)h->page, .len = h->psize },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (ioctl(h->uffd, UFFDIO_REGISTER, &reg))
+		return MAP_FAILED;
+	return area;
 }
 
 /* The fallback without userfaultfd: pure ACKs as fast as they go, data when asked. */
@@ -632,8 +669,6 @@ static void rcvlowat_flood(struct __test_metadata *_metadata, FIXTURE_DATA(sp) *
 TEST_F_TIMEOUT(sp, rcvlowat_backlog_never_sleeps, 60)
 {
 	struct uffd_hold h = { .p = &self->peer };
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	struct timeval tv = { .tv_sec = 3 };
 	uint8_t data[4000];
 	long long t, took;
@@ -644,22 +679,12 @@ TEST_F_TIMEOUT(sp, rcvlowat_backlog_never_sleeps, 60)
 
 	establish(_metadata, self, 0x16000000, -1, &s);
 	ASSERT_EQ(0, setsockopt(self->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
-	h.uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (h.uffd < 0 || ioctl(h.uffd, UFFDIO_API, &api)) {
+	area = uffd_area(&h);
+	if (!area) {
 		rcvlowat_flood(_metadata, self);
 		return;
 	}
-	h.psize = sysconf(_SC_PAGESIZE);
-	area = mmap(NULL, 2 * h.psize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		    0);
-	ASSERT_NE(MAP_FAILED, area);
-	memset(area, 0, h.psize);
-	h.page = area + h.psize;
-	reg = (struct uffdio_register){
-		.range = { .start = (unsigned long)h.page, .len = h.psize },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	ASSERT_EQ(0, ioctl(h.uffd, UFFDIO_REGISTER, &reg)) TH_LOG("%s", strerror(errno));
+	ASSERT_NE(MAP_FAILED, area) TH_LOG("userfaultfd: %s", strerror(errno));
 
 	peer_fill(data, sizeof(data), 6);
 	for (i = 0; i < 4; i++)
@@ -783,6 +808,136 @@ TEST_F_TIMEOUT(sp, ooo_copies_and_tiny_segments_bounded, 90)
 	}
 	ASSERT_EQ(0, memcmp(in, data, sizeof(in)));
 	ASSERT_EQ(0, inq(self->fd));
+}
+
+static long backlog_drops(bool alt)
+{
+	return alt ? sl_tcpalt_stat("BacklogDrop") : tcpext("TCPBacklogDrop");
+}
+
+/* What hole_kept_while_user_holds does while send() holds the socket. */
+struct hole_fill {
+	const uint8_t *data;	/* the hole's bytes */
+	size_t len;
+	bool alt;
+	int fd;
+	long drops;		/* backlog drops before */
+	int backlog;		/* SK_MEMINFO_BACKLOG once the segment was met */
+};
+
+static int meminfo_of(int fd, int what)
+{
+	__u32 mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	return getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len) ? -1 : (int)mi[what];
+}
+
+/* The peer fills the hole, then waits for the segment to reach the backlog or a drop. */
+static int fill_hole_while_held(struct uffd_hold *h)
+{
+	struct hole_fill *f = h->arg;
+	long long end = sl_now_ms() + 2000;
+	int err;
+
+	err = peer_send(h->p, TH_ACK | TH_PSH, f->data, f->len);
+	if (err)
+		return err;
+	while (sl_now_ms() < end) {
+		f->backlog = meminfo_of(f->fd, SK_MEMINFO_BACKLOG);
+		if (f->backlog > 0 || backlog_drops(f->alt) != f->drops)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * 13. The segment that fills the hole is kept while the user holds the socket, however much
+ * out-of-order data waits behind it.  A socket the user holds (here send(), stopped by
+ * userfaultfd in its copy) takes segments into its backlog only up to a limit that counts its
+ * receive memory (tcp_add_backlog(): 2 * SO_RCVBUF + SO_SNDBUF / 2 + 64 KiB, against backlog
+ * plus sk_rmem_alloc).  Out-of-order data received while the buffer was large stays when
+ * SO_RCVBUF shrinks; from then on every segment that meets the held socket is dropped, the
+ * retransmission of the missing one included, and the sender backs off from RTO to RTO while
+ * a busy socket stays busy (the stress test's pair once waited more than 8 s on loopback).
+ * The one segment that lets that memory go is the one that fills the hole, so tcpalt keeps
+ * it (the limit grows by what the out-of-order queue holds): once send() returns, everything
+ * is acknowledged at once.  Linux 6.1 drops it (TCPBacklogDrop) and waits for a
+ * retransmission; the inet variant pins that down.
+ */
+TEST_F_TIMEOUT(sp, hole_kept_while_user_holds, 30)
+{
+	static uint8_t data[64400];
+	const size_t seg = 1400, total = sizeof(data);
+	struct hole_fill f = { .data = data, .len = seg, .alt = self->alt };
+	struct uffd_hold h = { .p = &self->peer, .held = fill_hole_while_held, .arg = &f };
+	struct pkt_peer *p = &self->peer;
+	unsigned int rcvbuf = 0;
+	int rmem, sndbuf, limit;
+	long long end;
+	struct pkt_seg s;
+	uint32_t base;
+	pthread_t th;
+	bool acked = false;
+	char *area;
+	size_t off;
+	ssize_t n;
+
+	establish(_metadata, self, 0x33000000, -1, &s);
+	area = uffd_area(&h);
+	if (!area)
+		SKIP(return, "no userfaultfd in this kernel: the socket cannot be held at will");
+	ASSERT_NE(MAP_FAILED, area) TH_LOG("userfaultfd: %s", strerror(errno));
+	base = p->snd_nxt;
+	peer_fill(data, sizeof(data), 13);
+	/* Everything but the first segment, inside the window a 128 KiB buffer announced. */
+	for (off = seg; off < total; off += seg) {
+		p->snd_nxt = base + off;
+		ASSERT_EQ(0, peer_send(p, TH_ACK | TH_PSH, data + off, seg));
+	}
+	usleep(100 * 1000);
+	peer_drain(p);
+	ASSERT_EQ(0, sl_setint(self->fd, SOL_SOCKET, SO_RCVBUF, 0));
+	rmem = rmem_of(self->fd, &rcvbuf);
+	sndbuf = meminfo_of(self->fd, SK_MEMINFO_SNDBUF);
+	limit = 2 * (int)rcvbuf + sndbuf / 2 + 65536;
+	TH_LOG("out-of-order memory %d bytes; SO_RCVBUF now %u, SO_SNDBUF %d: backlog limit %d",
+	       rmem, rcvbuf, sndbuf, limit);
+	ASSERT_LT(limit, rmem) TH_LOG("the out-of-order queue does not fill the backlog's limit");
+
+	/* send() holds the socket, faulting on its second page, while the hole is filled. */
+	p->snd_nxt = base;
+	f.fd = self->fd;
+	f.drops = backlog_drops(self->alt);
+	ASSERT_EQ(0, pthread_create(&th, NULL, uffd_holder, &h));
+	n = send(self->fd, h.page - 100, 100 + h.psize, 0);
+	pthread_join(th, NULL);
+	close(h.uffd);
+	ASSERT_EQ(0, h.err) TH_LOG("holder: %s", strerror(-h.err));
+	ASSERT_EQ(1, h.faulted);
+	ASSERT_EQ(100 + h.psize, (size_t)n);
+	p->snd_nxt = base + total;
+
+	/* All of it acknowledged at once, with no retransmission from the peer? */
+	end = sl_now_ms() + 1500;
+	while (!acked && sl_now_ms() < end) {
+		if (peer_recv(p, &s, (int)(end - sl_now_ms())) <= 0)
+			break;
+		if (peer_match(p, &s) && (s.flags & TH_ACK) && s.ack == base + total)
+			acked = true;
+		peer_skip(p, &s);
+	}
+	TH_LOG("backlog drops %ld, backlog %d bytes while held; acknowledged at once: %s",
+	       backlog_drops(self->alt) - f.drops, f.backlog, acked ? "yes" : "no");
+	if (self->alt) {
+		EXPECT_EQ(f.drops, backlog_drops(self->alt));
+		EXPECT_TRUE(acked);
+	} else {
+		EXPECT_EQ(f.drops + 1, backlog_drops(self->alt));
+		EXPECT_FALSE(acked);
+	}
+	munmap(area, 2 * h.psize);
 }
 
 /*
