@@ -515,6 +515,8 @@ static void tcpalt_mark_urg(struct sock *sk, int flags)
 static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *page,
 			      int offset, size_t size, int flags)
 {
+	struct ubuf_info *uarg = NULL;
+	bool zc = false;
 	size_t copied = 0;
 	long timeo;
 	int err;
@@ -530,9 +532,18 @@ static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 		goto error;
 
+	/* MSG_ZEROCOPY counts only with SO_ZEROCOPY (tcp_sendmsg_locked()). */
+	if (msg && (flags & MSG_ZEROCOPY) && size && sock_flag(sk, SOCK_ZEROCOPY)) {
+		uarg = tcpalt_zc_uarg(sk, size);
+		err = -ENOBUFS;
+		if (!uarg)
+			goto error;
+		zc = sk->sk_route_caps & NETIF_F_SG;	/* else copied, and reported so */
+	}
 	while (copied < size) {
 		int n = page ? tcpalt_queue_page(sk, page, offset + copied, size - copied) :
-			       tcpalt_queue_data(sk, msg);
+			zc ? tcpalt_queue_zc(sk, msg, uarg) :
+			tcpalt_queue_data(sk, msg);
 
 		if (n > 0) {
 			copied += n;
@@ -559,14 +570,21 @@ static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *
 			tcpalt_mark_urg(sk, flags);
 		__tcpalt_push(sk, (flags & MSG_MORE) ? TCPALT_PUSH_MORE : 0);
 	}
+	if (uarg)
+		net_zcopy_put(uarg);
 	return copied;
 
 error:
 	if (copied) {
 		tcpalt_mark_urg(sk, flags);
 		__tcpalt_push(sk, (flags & MSG_MORE) ? TCPALT_PUSH_MORE : 0);
+		if (uarg)
+			net_zcopy_put(uarg);
 		return copied;
 	}
+	/* Nothing sent: the call's id is given back (msg_zerocopy_put_abort()). */
+	if (uarg)
+		net_zcopy_put_abort(uarg, true);
 	return sk_stream_error(sk, flags, err);
 }
 
@@ -849,7 +867,8 @@ static int tcpalt_set_rcvlowat(struct sock *sk, int val)
 /*
  * setsockopt() below SOL_SOCKET: SOL_TCPALT takes the SOL_SOCKET options that Linux 6.1's
  * sk_setsockopt() refuses to a family other than AF_INET/AF_INET6 (sk_is_inet()) before any
- * protocol sees them, SO_REUSEPORT alone, and sets them as sk_setsockopt() does for TCP.
+ * protocol sees them, SO_REUSEPORT and SO_ZEROCOPY, and sets them as sk_setsockopt() does
+ * for TCP (getsockopt() reads both at SOL_SOCKET: sk_getsockopt() does not check the family).
  */
 static int tcpalt_sock_setsockopt(struct socket *sock, int level, int optname,
 				  sockptr_t optval, unsigned int optlen)
@@ -858,14 +877,20 @@ static int tcpalt_sock_setsockopt(struct socket *sock, int level, int optname,
 
 	if (level != SOL_TCPALT)
 		return tcpalt_setsockopt(sock, level, optname, optval, optlen);
-	if (optname != SO_REUSEPORT)
+	if (optname != SO_REUSEPORT && optname != SO_ZEROCOPY)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
+	/* SO_ZEROCOPY: 0 or 1, as sk_setsockopt() takes it from a TCP socket. */
+	if (optname == SO_ZEROCOPY && (val < 0 || val > 1))
+		return -EINVAL;
 	lock_sock(sock->sk);
-	sock->sk->sk_reuseport = !!val;
+	if (optname == SO_REUSEPORT)
+		sock->sk->sk_reuseport = !!val;
+	else
+		sock_valbool_flag(sock->sk, SOCK_ZEROCOPY, val);
 	release_sock(sock->sk);
 	return 0;
 }

@@ -453,6 +453,98 @@ int tcpalt_queue_data(struct sock *sk, struct msghdr *msg)
 	return copy;
 }
 
+/*
+ * A segment tcpalt_new_data_skb() just queued got no data (the user's memory faulted): take
+ * it off the queue again, as tcp_remove_empty_skb().
+ */
+static void tcpalt_drop_empty_tail(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+
+	if (skb->len || skb != skb_peek_tail(&sk->sk_write_queue))
+		return;
+	if (ts->send_head == skb)
+		ts->send_head = NULL;
+	__skb_unlink(skb, &sk->sk_write_queue);
+	tcpalt_wmem_free(sk, skb);
+}
+
+/**
+ * tcpalt_zc_uarg() - MSG_ZEROCOPY on a socket with SO_ZEROCOPY: the completion record of
+ * one sendmsg() call of @size bytes, as tcp_sendmsg_locked() takes it.  The call gets the
+ * next id of sk_zckey; it extends the record of the unsent tail segment when that one ends
+ * at the previous id (msg_zerocopy_realloc()), so that completions of consecutive calls
+ * are reported as one range.  On a route that cannot gather fragments (no NETIF_F_SG) the
+ * data will be copied, and the completion says so (SO_EE_CODE_ZEROCOPY_COPIED).
+ * @sk: the socket; must be locked by the caller (lock_sock())
+ * @size: bytes the call sends
+ *
+ * Return: the record with a reference for the caller (net_zcopy_put() when done,
+ * net_zcopy_put_abort() if nothing was sent), or NULL when sysctl_optmem_max or
+ * RLIMIT_MEMLOCK (the pages locked) refuse it: the call fails with ENOBUFS.
+ */
+struct ubuf_info *tcpalt_zc_uarg(struct sock *sk, size_t size)
+{
+	struct sk_buff *tail = tcpalt_sk(sk)->send_head ? skb_peek_tail(&sk->sk_write_queue) :
+				NULL;
+	struct ubuf_info *uarg;
+
+	uarg = msg_zerocopy_realloc(sk, size, tail ? skb_zcopy(tail) : NULL);
+	if (uarg && !(sk->sk_route_caps & NETIF_F_SG))
+		uarg_to_msgzc(uarg)->zerocopy = 0;
+	return uarg;
+}
+
+/**
+ * tcpalt_queue_zc() - MSG_ZEROCOPY: queue the user's pages by reference (pinned until the
+ * segments holding them are acknowledged and freed), in the unsent tail segment up to the
+ * size goal or in a new one, as tcp_sendmsg_locked() with skb_zerocopy_iter_stream().  A
+ * segment carries one completion record: a tail holding another starts a new segment.
+ * The pages' memory is charged to the socket like copied data (sk_wmem_queued and the
+ * protocol's memory), so sending waits for room as a copying send does.
+ * @sk: the socket; must be locked by the caller
+ * @msg: the user's data; the iterator advances
+ * @uarg: the call's completion record (tcpalt_zc_uarg())
+ *
+ * Return: bytes queued (> 0); -ENOBUFS when the send buffer is full or memory is short (the
+ * caller waits for room); -EFAULT.
+ */
+int tcpalt_queue_zc(struct sock *sk, struct msghdr *msg, struct ubuf_info *uarg)
+{
+	u32 goal = tcpalt_size_goal(sk);
+	struct sk_buff *skb;
+	int err;
+
+	skb = tcpalt_write_tail(sk, goal);
+	if (skb && ((skb_zcopy(skb) && skb_zcopy(skb) != uarg) ||
+		    skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS))
+		skb = NULL;
+again:
+	if (!skb) {
+		skb = tcpalt_new_data_skb(sk);
+		if (!skb)
+			return -ENOBUFS;
+	}
+	err = min_t(size_t, msg_data_left(msg), goal - skb->len);
+	if (!sk_wmem_schedule(sk, err)) {
+		tcpalt_drop_empty_tail(sk, skb);
+		return -ENOBUFS;
+	}
+	/* Charges what it adds to sk_wmem_queued and the socket's memory itself. */
+	err = skb_zerocopy_iter_stream(sk, skb, msg, err, uarg);
+	if ((err == -EMSGSIZE || err == -EEXIST) && skb->len) {
+		/* No slot or another record in the tail after all: a new segment. */
+		skb = NULL;
+		goto again;
+	}
+	if (err <= 0) {
+		tcpalt_drop_empty_tail(sk, skb);
+		return err ? err : -EFAULT;
+	}
+	tcpalt_data_queued(sk, skb, err, goal);
+	return err;
+}
+
 /**
  * tcpalt_queue_page() - sendpage(): queue @size bytes of @page by reference, without a
  * copy (do_tcp_sendpages()); the page is the caller's to change, so it is marked shared.

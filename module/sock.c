@@ -34,13 +34,22 @@ static void tcpalt_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/*
+ * The unsent segments first, then those sent, as tcp_write_queue_purge() frees its write
+ * queue before its retransmit queue: MSG_ZEROCOPY completions come in that order.
+ */
 static void tcpalt_purge_write_queue(struct sock *sk)
 {
 	struct sk_buff *skb;
 
+	while ((skb = tcpalt_sk(sk)->send_head)) {
+		tcpalt_sk(sk)->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ? NULL :
+					   skb_queue_next(&sk->sk_write_queue, skb);
+		__skb_unlink(skb, &sk->sk_write_queue);
+		tcpalt_wmem_free(sk, skb);
+	}
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		tcpalt_wmem_free(sk, skb);
-	tcpalt_sk(sk)->send_head = NULL;
 }
 
 static void tcpalt_sk_destruct(struct sock *sk)

@@ -641,6 +641,8 @@ static inline void tcpalt_push(struct sock *sk)
 
 int tcpalt_queue_data(struct sock *sk, struct msghdr *msg);
 int tcpalt_queue_page(struct sock *sk, struct page *page, int offset, size_t size);
+struct ubuf_info *tcpalt_zc_uarg(struct sock *sk, size_t size);
+int tcpalt_queue_zc(struct sock *sk, struct msghdr *msg, struct ubuf_info *uarg);
 u32 tcpalt_size_goal(struct sock *sk);
 void tcpalt_sndbuf_expand(struct sock *sk);
 bool tcpalt_stream_memory_free(const struct sock *sk, int wake);

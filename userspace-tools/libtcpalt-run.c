@@ -23,8 +23,10 @@
  * SO_PROTOCOL of the fd, so no table of fds is kept and fork/exec need nothing).
  *
  * Seen from the program a tcpalt socket is an IPv4 TCP socket: getsockname()/getpeername()
- * already answer sin_family AF_INET, accept() returns tcpalt sockets, and getsockopt()
- * SO_DOMAIN is rewritten to AF_INET (SO_PROTOCOL answers IPPROTO_TCP).
+ * already answer sin_family AF_INET, accept() returns tcpalt sockets, getsockopt()
+ * SO_DOMAIN is rewritten to AF_INET (SO_PROTOCOL answers IPPROTO_TCP), and setsockopt() of
+ * SO_REUSEPORT or SO_ZEROCOPY at SOL_SOCKET, which Linux 6.1's core refuses to other
+ * families, is made at SOL_TCPALT (when carried over, and on tcpalt sockets later).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -51,10 +53,12 @@
 typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*listen_fn)(int, int);
 typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
+typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
 
 static connect_fn real_connect;
 static listen_fn real_listen;
 static getsockopt_fn real_getsockopt;
+static setsockopt_fn real_setsockopt;
 
 static int family = -1;		/* -1: disabled (module not loaded, bad options) */
 static int only_listen, only_connect, verbose, fallback;
@@ -101,6 +105,7 @@ __attribute__((constructor)) static void shim_init(void)
 	real_connect = (connect_fn)dlsym(RTLD_NEXT, "connect");
 	real_listen = (listen_fn)dlsym(RTLD_NEXT, "listen");
 	real_getsockopt = (getsockopt_fn)dlsym(RTLD_NEXT, "getsockopt");
+	real_setsockopt = (setsockopt_fn)dlsym(RTLD_NEXT, "setsockopt");
 
 	verbose = (s = getenv(RUN_ENV_VERBOSE)) && !strcmp(s, "1");
 	fallback = (s = getenv(RUN_ENV_FALLBACK)) && !strcmp(s, "1");
@@ -165,6 +170,7 @@ static const struct {
 	{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF" },
 	{ SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF" },
 	{ SOL_SOCKET, SO_BINDTODEVICE, "SO_BINDTODEVICE" },
+	{ SOL_SOCKET, SO_ZEROCOPY, "SO_ZEROCOPY" },
 	{ IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY" },
 	{ IPPROTO_TCP, TCP_CORK, "TCP_CORK" },
 	{ IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE" },
@@ -232,6 +238,31 @@ out:
 	return ret;
 }
 
+/*
+ * setsockopt() of a SOL_SOCKET option that Linux 6.1's core refuses (EOPNOTSUPP) to a family
+ * other than AF_INET/AF_INET6 before the protocol sees it: tcpalt takes SO_REUSEPORT and
+ * SO_ZEROCOPY at SOL_TCPALT instead (uapi/tcpalt.h).  Other calls go through unchanged.
+ */
+static int set_opt(int fd, int level, int name, const void *v, socklen_t len)
+{
+	int ret, err;
+
+	if (!real_setsockopt) {
+		errno = ENOSYS;
+		return -1;
+	}
+	ret = real_setsockopt(fd, level, name, v, len);
+	if (!ret || errno != EOPNOTSUPP || family <= 0 || level != SOL_SOCKET ||
+	    (name != SO_REUSEPORT && name != SO_ZEROCOPY) ||
+	    sockopt_int(fd, SOL_SOCKET, SO_DOMAIN) != family)
+		return ret;
+	err = errno;
+	ret = real_setsockopt(fd, SOL_TCPALT, name, v, len);
+	if (ret && errno == ENOPROTOOPT)
+		errno = err;	/* a module without the option: the core's answer */
+	return ret;
+}
+
 /* Set on nfd every option of copied[] whose value on old differs from a fresh socket's. */
 static void copy_options(int old, int nfd)
 {
@@ -253,12 +284,7 @@ static void copy_options(int old, int nfd)
 		    (copied[i].name == SO_RCVBUF || copied[i].name == SO_SNDBUF) &&
 		    vlen == sizeof(int))
 			*(int *)v /= 2;
-		if (!setsockopt(nfd, copied[i].level, copied[i].name, v, vlen))
-			continue;
-		/* Linux's core takes SO_REUSEPORT only from AF_INET/6 sockets (uapi/tcpalt.h). */
-		if (errno == EOPNOTSUPP && copied[i].level == SOL_SOCKET &&
-		    copied[i].name == SO_REUSEPORT &&
-		    !setsockopt(nfd, SOL_TCPALT, SO_REUSEPORT, v, vlen))
+		if (!set_opt(nfd, copied[i].level, copied[i].name, v, vlen))
 			continue;
 		if (verbose)
 			say("%s not carried over: %s\n", copied[i].label, strerror(errno));
@@ -366,6 +392,15 @@ SHIM_EXPORT int listen(int fd, int backlog)
 	    convert(fd, "listen on", NULL))
 		return -1;
 	return real_listen(fd, backlog);
+}
+
+/*
+ * SO_REUSEPORT and SO_ZEROCOPY set on a socket that is tcpalt's already (after listen() or
+ * connect(), or accepted) reach it at SOL_TCPALT, as they would reach a kernel TCP socket.
+ */
+SHIM_EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	return set_opt(fd, level, name, val, len);
 }
 
 SHIM_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)

@@ -20,8 +20,10 @@
  * setsockopt() level for the SOL_SOCKET options Linux 6.1's core refuses to a family other
  * than AF_INET/AF_INET6 before the protocol sees them; the option names are SOL_SOCKET's:
  * setsockopt(fd, SOL_TCPALT, SO_REUSEPORT, &one, sizeof(one)) does what SO_REUSEPORT does
- * for TCP (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, ...) fails with EOPNOTSUPP; getsockopt()
- * of it at SOL_SOCKET works).
+ * for TCP, and setsockopt(fd, SOL_TCPALT, SO_ZEROCOPY, &one, sizeof(one)) what SO_ZEROCOPY
+ * does (0 or 1, EINVAL otherwise; then send(MSG_ZEROCOPY) and its completions on the error
+ * queue work as for TCP).  setsockopt(fd, SOL_SOCKET, ...) of either fails with EOPNOTSUPP;
+ * getsockopt() of them at SOL_SOCKET works.
  */
 #define SOL_TCPALT	0x7441
 

@@ -12,6 +12,7 @@
  * TCPALT_RUN_BIN (default tcpalt-run from PATH) picks the launcher.
  */
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -133,6 +134,68 @@ static int probe_reuseport(unsigned short port)
 	return 0;
 }
 
+/*
+ * zerocopy PORT: msg_zerocopy.rst's recipe, unmodified: SO_ZEROCOPY at SOL_SOCKET on the
+ * client before connect() (carried over) and on the accepted socket after accept() (made at
+ * SOL_TCPALT by the shim's setsockopt()), three MSG_ZEROCOPY sends, and their completions
+ * read from the error queue until ids 0..2 are covered.
+ */
+static int probe_zerocopy(unsigned short port)
+{
+	struct sockaddr_in a = sl_loopback(port);
+	char buf[3 * 4096], ctl[128];
+	uint32_t next = 0;
+	int lfd, cfd, afd, i, n, one = 1;
+
+	memset(buf, 'z', sizeof(buf));
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 8))
+		return 1;
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (cfd < 0)
+		return 2;
+	printf("client_set=%d\n", setsockopt(cfd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) ?
+	       errno : 0);
+	if (connect(cfd, (struct sockaddr *)&a, sizeof(a)))
+		return 3;
+	afd = accept(lfd, NULL, NULL);
+	if (afd < 0)
+		return 4;
+	printf("client_raw=%d\n", raw_domain(cfd));
+	printf("client_zerocopy=%d\n", sl_getint(cfd, SOL_SOCKET, SO_ZEROCOPY));
+	printf("accepted_set=%d\n", setsockopt(afd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) ?
+	       errno : 0);
+	printf("accepted_zerocopy=%d\n", sl_getint(afd, SOL_SOCKET, SO_ZEROCOPY));
+	for (i = 0; i < 3; i++)
+		if (send(cfd, buf + i * 4096, 4096, MSG_ZEROCOPY) != 4096)
+			return 5;
+	for (n = 0; n < (int)sizeof(buf); n += i) {
+		i = recv(afd, buf, sizeof(buf), 0);
+		if (i <= 0)
+			return 6;
+	}
+	while (next < 3 && sl_poll_for(cfd, 0, POLLERR, SL_STEP_MS) & POLLERR) {
+		struct msghdr msg = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		struct sock_extended_err *ee;
+		struct cmsghdr *cm;
+
+		if (recvmsg(cfd, &msg, MSG_ERRQUEUE) < 0)
+			return 7;
+		cm = CMSG_FIRSTHDR(&msg);
+		if (!cm || cm->cmsg_level != SOL_IP || cm->cmsg_type != IP_RECVERR)
+			return 8;
+		ee = (struct sock_extended_err *)CMSG_DATA(cm);
+		if (ee->ee_origin != SO_EE_ORIGIN_ZEROCOPY || ee->ee_info != next)
+			return 9;
+		next = ee->ee_data + 1;
+	}
+	printf("zc_done=%u\n", next);
+	close(afd);
+	close(cfd);
+	close(lfd);
+	return 0;
+}
+
 /* others PORT: UDP, AF_UNIX and AF_INET6 stream sockets, which the shim must not touch. */
 static int probe_others(unsigned short port)
 {
@@ -174,6 +237,8 @@ static int probe(int argc, char **argv)
 		return probe_others(port);
 	if (!strcmp(argv[1], "reuseport"))
 		return probe_reuseport(port);
+	if (!strcmp(argv[1], "zerocopy"))
+		return probe_zerocopy(port);
 	return 100;
 }
 
@@ -400,6 +465,26 @@ TEST(shim_reuseport)
 	EXPECT_STREQ(fam, PV("listen1_raw"));
 	EXPECT_STREQ("1", PV("listen0_reuseport"));
 	EXPECT_STREQ("1", PV("listen1_reuseport"));
+}
+
+/*
+ * SO_ZEROCOPY at SOL_SOCKET, set before connect() and after accept(), reaches the tcpalt
+ * sockets (at SOL_TCPALT), and MSG_ZEROCOPY completions come back on the error queue.
+ */
+TEST(shim_zerocopy)
+{
+	char out[64], val[64], fam[16];
+
+	ASSERT_EQ(0, setup());
+	snprintf(out, sizeof(out), "%s", path("probe.out"));
+	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
+	ASSERT_EQ(0, run_probe(out, path("probe.err"), "zerocopy", PORT, NULL, NULL, NULL));
+	EXPECT_STREQ("0", PV("client_set"));
+	EXPECT_STREQ(fam, PV("client_raw"));
+	EXPECT_STREQ("1", PV("client_zerocopy"));
+	EXPECT_STREQ("0", PV("accepted_set"));
+	EXPECT_STREQ("1", PV("accepted_zerocopy"));
+	EXPECT_STREQ("3", PV("zc_done"));
 }
 
 /* --ports: only a listen or connect port in the list converts. */
