@@ -393,66 +393,6 @@ static void tcpalt_data_queued(struct sock *sk, struct sk_buff *skb, u32 copy, u
 		tcpalt_push(sk);
 }
 
-/**
- * tcpalt_queue_data() - copy user data once, into page fragments of the unsent tail segment
- * up to the size goal (tcpalt_size_goal()), or of a new segment charged to the socket.
- * @sk: the socket; must be locked by the caller
- * @msg: the user's data; the iterator advances
- *
- * Return: bytes queued (> 0); -ENOBUFS when the send buffer is full or memory is short (the
- * caller waits for room); -EFAULT.
- */
-int tcpalt_queue_data(struct sock *sk, struct msghdr *msg)
-{
-	struct page_frag *pfrag = sk_page_frag(sk);
-	u32 goal = tcpalt_size_goal(sk);
-	struct sk_buff *skb;
-	bool merge;
-	size_t copy;
-	int i, err;
-
-	skb = tcpalt_write_tail(sk, goal);
-	if (skb) {
-		i = skb_shinfo(skb)->nr_frags;
-		if (i >= MAX_SKB_FRAGS && !skb_can_coalesce(skb, i, pfrag->page, pfrag->offset))
-			skb = NULL;	/* no fragment slot left: a new segment */
-	}
-	if (!skb) {
-		skb = tcpalt_new_data_skb(sk);
-		if (!skb)
-			return -ENOBUFS;
-	}
-	if (!sk_page_frag_refill(sk, pfrag))
-		return -ENOBUFS;
-	i = skb_shinfo(skb)->nr_frags;
-	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
-	if (!merge && i >= MAX_SKB_FRAGS) {
-		/* The fresh page cannot join the full tail: mark it full, start another. */
-		skb = tcpalt_new_data_skb(sk);
-		if (!skb)
-			return -ENOBUFS;
-		i = 0;
-		merge = false;
-	}
-	copy = min3(msg_data_left(msg), (size_t)(goal - skb->len),
-		    (size_t)(pfrag->size - pfrag->offset));
-	if (!sk_wmem_schedule(sk, copy))
-		return -ENOBUFS;
-	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page, pfrag->offset,
-				       copy);
-	if (err)
-		return err;
-	if (merge) {
-		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
-	} else {
-		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
-		page_ref_inc(pfrag->page);
-	}
-	pfrag->offset += copy;
-	tcpalt_data_queued(sk, skb, copy, goal);
-	return copy;
-}
-
 /*
  * A segment tcpalt_new_data_skb() just queued got no data (the user's memory faulted): take
  * it off the queue again, as tcp_remove_empty_skb().
@@ -467,6 +407,75 @@ static void tcpalt_drop_empty_tail(struct sock *sk, struct sk_buff *skb)
 		ts->send_head = NULL;
 	__skb_unlink(skb, &sk->sk_write_queue);
 	tcpalt_wmem_free(sk, skb);
+}
+
+/**
+ * tcpalt_queue_data() - copy user data once, into page fragments of the unsent tail segment
+ * up to the size goal (tcpalt_size_goal()), or of a new segment charged to the socket.
+ * @sk: the socket; must be locked by the caller
+ * @msg: the user's data; the iterator advances
+ *
+ * Return: bytes queued (> 0); -ENOBUFS when the send buffer is full or memory is short (the
+ * caller waits for room); -EFAULT.
+ */
+int tcpalt_queue_data(struct sock *sk, struct msghdr *msg)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	u32 goal = tcpalt_size_goal(sk);
+	struct sk_buff *skb, *fresh = NULL;
+	bool merge;
+	size_t copy;
+	int i, err;
+
+	skb = tcpalt_write_tail(sk, goal);
+	if (skb) {
+		i = skb_shinfo(skb)->nr_frags;
+		if (i >= MAX_SKB_FRAGS && !skb_can_coalesce(skb, i, pfrag->page, pfrag->offset))
+			skb = NULL;	/* no fragment slot left: a new segment */
+	}
+	if (!skb) {
+		skb = tcpalt_new_data_skb(sk);
+		if (!skb)
+			return -ENOBUFS;
+		fresh = skb;
+	}
+	err = -ENOBUFS;
+	if (!sk_page_frag_refill(sk, pfrag))
+		goto drop_fresh;
+	i = skb_shinfo(skb)->nr_frags;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS) {
+		/* The fresh page cannot join the full tail: mark it full, start another. */
+		skb = tcpalt_new_data_skb(sk);
+		if (!skb)
+			return -ENOBUFS;
+		fresh = skb;
+		i = 0;
+		merge = false;
+	}
+	copy = min3(msg_data_left(msg), (size_t)(goal - skb->len),
+		    (size_t)(pfrag->size - pfrag->offset));
+	if (!sk_wmem_schedule(sk, copy))
+		goto drop_fresh;
+	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page, pfrag->offset,
+				       copy);
+	if (err)
+		goto drop_fresh;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		page_ref_inc(pfrag->page);
+	}
+	pfrag->offset += copy;
+	tcpalt_data_queued(sk, skb, copy, goal);
+	return copy;
+
+drop_fresh:
+	/* The user's memory faulted, or no memory: no empty segment stays queued. */
+	if (fresh)
+		tcpalt_drop_empty_tail(sk, fresh);
+	return err;
 }
 
 /**

@@ -5,6 +5,7 @@
  * AF_TCPALT, asserting the same errno, poll bits and option values.  Each test runs in a network
  * namespace of its own with only lo up.  The "cross" tests pair tcpalt with the kernel TCP.
  */
+#include <linux/sock_diag.h>
 #include <signal.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -908,6 +909,30 @@ TEST_F(api, msg_nosignal_epipe)
 TEST_F(api, sigpipe_delivered)
 {
 	peer_gone(_metadata, self->fam, 0);
+}
+
+/*
+ * send() from memory that faults fails with EFAULT and leaves nothing behind: the segment
+ * allocated for the copy leaves the write queue again (tcp_remove_empty_skb()), so the
+ * socket holds no send memory (SK_MEMINFO_WMEM_QUEUED 0), and the stream goes on intact.
+ */
+TEST_F(api, send_efault_leaves_no_segment)
+{
+	__u32 mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+	char buf[8] = "intact", got[8] = "";
+	struct sl_pair p;
+
+	ASSERT_EQ(0, sl_make_pair(self->fam, self->fam, PORT, &p));
+	errno = 0;
+	EXPECT_EQ(-1, send(p.c, NULL, 1000, 0));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, getsockopt(p.c, SOL_SOCKET, SO_MEMINFO, mi, &len));
+	EXPECT_EQ(0, mi[SK_MEMINFO_WMEM_QUEUED]);
+	ASSERT_EQ(7, send(p.c, buf, 7, 0));
+	ASSERT_EQ(7, recv(p.s, got, 7, MSG_WAITALL));
+	EXPECT_STREQ(buf, got);
+	sl_pair_close(&p);
 }
 
 /* SO_RCVTIMEO: a blocking recv with nothing to read fails with EAGAIN after the timeout. */
