@@ -6,6 +6,7 @@
  * whichever of the two stacks asks second, with the kernel's exact SO_REUSEADDR rules, and an
  * ephemeral port is one the kernel TCP picked for the shadow, so it never collides.
  */
+#include <linux/llist.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -15,7 +16,50 @@
 
 #include "tcpalt.h"
 
+/**
+ * struct tcpalt_port - a reservation in the shared port space: a kernel TCP socket bound to
+ * the port (listening while a tcpalt listener is), shared by the socket that bound it, the
+ * children of a listener and the TIME-WAIT entries that follow them.
+ * @ref: holders
+ * @sock: the kernel TCP socket
+ * @node: on tcpalt_release_list while it waits for the worker
+ */
+struct tcpalt_port {
+	refcount_t ref;
+	struct socket *sock;
+	struct llist_node node;
+};
+
+/*
+ * Reservations whose last holder let go in softirq (a TIME-WAIT entry ending, a connection
+ * closed by the peer's last ACK) wait here for process context: sock_release() may sleep.
+ * Their bind buckets are gone already (tcpalt_port_put()), so only memory waits, and one
+ * worker run a little later releases all that gathered meanwhile: a worker wake-up per
+ * connection cost two context switches of each, 2.5 per request of ab without keep-alive.
+ */
+#define TCPALT_RELEASE_DELAY	msecs_to_jiffies(10)
+
 static struct workqueue_struct *tcpalt_release_wq;
+static LLIST_HEAD(tcpalt_release_list);
+
+static void tcpalt_port_free(struct tcpalt_port *port)
+{
+	sock_release(port->sock);
+	kfree(port);
+}
+
+static void tcpalt_release_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&tcpalt_release_list);
+	struct tcpalt_port *port, *next;
+
+	llist_for_each_entry_safe(port, next, list, node) {
+		tcpalt_port_free(port);
+		cond_resched();
+	}
+}
+
+static DECLARE_DELAYED_WORK(tcpalt_release_work, tcpalt_release_fn);
 
 /**
  * tcpalt_port_init() - set up the worker that releases reservations from softirq.
@@ -33,29 +77,8 @@ int tcpalt_port_init(void)
  */
 void tcpalt_port_exit(void)
 {
+	flush_delayed_work(&tcpalt_release_work);
 	destroy_workqueue(tcpalt_release_wq);
-}
-
-/**
- * struct tcpalt_port - a reservation in the shared port space: a kernel TCP socket bound to
- * the port (listening while a tcpalt listener is), shared by the socket that bound it, the
- * children of a listener and the TIME-WAIT entries that follow them.
- * @ref: holders
- * @sock: the kernel TCP socket
- * @work: releases @sock from process context when the last holder is in softirq
- */
-struct tcpalt_port {
-	refcount_t ref;
-	struct socket *sock;
-	struct work_struct work;
-};
-
-static void tcpalt_port_free_fn(struct work_struct *work)
-{
-	struct tcpalt_port *port = container_of(work, struct tcpalt_port, work);
-
-	sock_release(port->sock);
-	kfree(port);
 }
 
 /**
@@ -83,7 +106,7 @@ void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep)
 	if (!port || !refcount_dec_and_test(&port->ref))
 		return;
 	if (can_sleep) {
-		tcpalt_port_free_fn(&port->work);
+		tcpalt_port_free(port);
 		return;
 	}
 	/*
@@ -94,8 +117,10 @@ void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep)
 	 */
 	if (port->sock->sk->sk_state != TCP_LISTEN && inet_csk(port->sock->sk)->icsk_bind_hash)
 		inet_put_port(port->sock->sk);
-	INIT_WORK(&port->work, tcpalt_port_free_fn);
-	queue_work(tcpalt_release_wq, &port->work);
+	/* The first on an empty list queues the worker; the others find it queued. */
+	if (llist_add(&port->node, &tcpalt_release_list))
+		queue_delayed_work(tcpalt_release_wq, &tcpalt_release_work,
+				   TCPALT_RELEASE_DELAY);
 }
 
 /**
@@ -104,7 +129,7 @@ void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep)
  */
 void tcpalt_port_flush(void)
 {
-	flush_workqueue(tcpalt_release_wq);
+	flush_delayed_work(&tcpalt_release_work);
 }
 
 /**
