@@ -3,9 +3,10 @@
  * libtcpalt-run.so: the LD_PRELOAD shim of tcpalt-run.  It makes a program's IPv4 TCP sockets
  * tcpalt sockets.
  *
- * When: a socket is created before its port is known, and --ports/--listen-only/--connect-only
- * decide by port and role, so socket() is left alone and the program gets a kernel TCP socket.
- * The decision is taken at listen() (port: the one bound) and connect() (port: the
+ * When: without --ports, --listen-only or --connect-only, at socket(): every IPv4 TCP socket
+ * is tcpalt's from the start.  With them, a socket is created before its port is known, and
+ * they decide by port and role, so socket() is left alone and the program gets a kernel TCP
+ * socket.  The decision is taken at listen() (port: the one bound) and connect() (port: the
  * destination), the first calls that fix the socket's role.  If the socket is to be tcpalt's,
  * the shim opens a tcpalt socket, gives it what the program set on the old one, and moves it
  * onto the program's fd number with dup3(), which closes the old socket in the same step:
@@ -50,11 +51,13 @@
 /* Built with -fvisibility=hidden: only the wrapped calls are exported. */
 #define SHIM_EXPORT __attribute__((visibility("default")))
 
+typedef int (*socket_fn)(int, int, int);
 typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 typedef int (*listen_fn)(int, int);
 typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
 typedef int (*setsockopt_fn)(int, int, int, const void *, socklen_t);
 
+static socket_fn real_socket;
 static connect_fn real_connect;
 static listen_fn real_listen;
 static getsockopt_fn real_getsockopt;
@@ -102,6 +105,7 @@ __attribute__((constructor)) static void shim_init(void)
 {
 	const char *s;
 
+	real_socket = (socket_fn)dlsym(RTLD_NEXT, "socket");
 	real_connect = (connect_fn)dlsym(RTLD_NEXT, "connect");
 	real_listen = (listen_fn)dlsym(RTLD_NEXT, "listen");
 	real_getsockopt = (getsockopt_fn)dlsym(RTLD_NEXT, "getsockopt");
@@ -359,6 +363,41 @@ static int convert(int fd, const char *why, const struct sockaddr_in *peer)
 		say("fd %d -> tcpalt (family %d): %s %s\n", fd, family, why,
 		    fmt_addr(a, sizeof(a), &local));
 	return 0;
+}
+
+/*
+ * Without --ports, --listen-only or --connect-only every IPv4 TCP socket is to be tcpalt's,
+ * so it is tcpalt's from socket() on and nothing is converted later: a conversion costs a
+ * program some 35 system calls per connect() (reading and setting its options, dup3()),
+ * which a client that opens a connection per request pays on every one.
+ */
+SHIM_EXPORT int socket(int domain, int type, int protocol)
+{
+	int fd, err;
+
+	if (!real_socket) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (family <= 0 || nranges || only_listen || only_connect || domain != AF_INET ||
+	    (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != SOCK_STREAM ||
+	    (protocol != 0 && protocol != IPPROTO_TCP))
+		return real_socket(domain, type, protocol);
+	fd = real_socket(family, type, protocol);
+	if (fd >= 0) {
+		if (verbose)
+			say("fd %d -> tcpalt (family %d): socket()\n", fd, family);
+		return fd;
+	}
+	err = errno;
+	if (fallback) {
+		if (verbose)
+			say("socket() stays kernel TCP: no tcpalt socket (%s)\n", strerror(err));
+		return real_socket(domain, type, protocol);
+	}
+	say("cannot open a tcpalt socket (family %d): %s\n", family, strerror(err));
+	errno = err;
+	return -1;
 }
 
 SHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)

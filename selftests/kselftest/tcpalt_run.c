@@ -422,15 +422,19 @@ static int run_probe(const char *out, const char *err, const char *mode, int por
 
 #define PV(key)	probe_value(out, key, val, sizeof(val))
 
-/* Through the shim a tcpalt socket looks like IPv4 TCP and keeps what was set before. */
-TEST(shim_socket_looks_inet)
+/*
+ * Through the shim a tcpalt socket looks like IPv4 TCP and keeps what was set before, both
+ * ways the shim makes one: at socket() (no --ports) and by converting a kernel TCP socket at
+ * listen()/connect() (--ports).
+ */
+static void socket_looks_inet(struct __test_metadata *_metadata, const char *opt)
 {
 	char out[64], val[64], fam[16];
 
 	ASSERT_EQ(0, setup());
 	snprintf(out, sizeof(out), "%s", path("probe.out"));
 	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
-	ASSERT_EQ(0, run_probe(out, path("probe.err"), "pair", PORT, NULL, NULL, NULL));
+	ASSERT_EQ(0, run_probe(out, path("probe.err"), "pair", PORT, NULL, opt, NULL));
 	EXPECT_STREQ(fam, PV("listen_raw"));
 	EXPECT_STREQ("2", PV("listen_so_domain"));	/* AF_INET */
 	EXPECT_STREQ("6", PV("listen_so_protocol"));	/* IPPROTO_TCP */
@@ -450,21 +454,38 @@ TEST(shim_socket_looks_inet)
 	EXPECT_STREQ("ok", PV("data"));
 }
 
+TEST(shim_socket_looks_inet)
+{
+	socket_looks_inet(_metadata, NULL);
+}
+
+TEST(shim_converted_looks_inet)
+{
+	socket_looks_inet(_metadata, "--ports=5100");
+}
+
 /* SO_REUSEPORT set on the kernel socket reaches the tcpalt one (at SOL_TCPALT). */
 TEST(shim_reuseport)
 {
+	static const char *const opts[] = { NULL, "--ports=5101" };
 	char out[64], val[64], fam[16];
+	unsigned int k;
 
 	ASSERT_EQ(0, setup());
 	snprintf(out, sizeof(out), "%s", path("probe.out"));
 	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
-	ASSERT_EQ(0, run_probe(out, path("probe.err"), "reuseport", PORT, NULL, NULL, NULL));
-	EXPECT_STREQ("0", PV("listen0"));
-	EXPECT_STREQ("0", PV("listen1"));	/* EADDRINUSE (98) without the option */
-	EXPECT_STREQ(fam, PV("listen0_raw"));
-	EXPECT_STREQ(fam, PV("listen1_raw"));
-	EXPECT_STREQ("1", PV("listen0_reuseport"));
-	EXPECT_STREQ("1", PV("listen1_reuseport"));
+	for (k = 0; k < 2; k++) {
+		/* A port each: the first run's TIME-WAIT keeps its own. */
+		ASSERT_EQ(0, run_probe(out, path("probe.err"), "reuseport", PORT + k, NULL, opts[k],
+				       NULL))
+			TH_LOG("%s", opts[k] ? opts[k] : "at socket()");
+		EXPECT_STREQ("0", PV("listen0"));
+		EXPECT_STREQ("0", PV("listen1"));	/* EADDRINUSE (98) without the option */
+		EXPECT_STREQ(fam, PV("listen0_raw"));
+		EXPECT_STREQ(fam, PV("listen1_raw"));
+		EXPECT_STREQ("1", PV("listen0_reuseport"));
+		EXPECT_STREQ("1", PV("listen1_reuseport"));
+	}
 }
 
 /*
@@ -473,18 +494,25 @@ TEST(shim_reuseport)
  */
 TEST(shim_zerocopy)
 {
+	static const char *const opts[] = { NULL, "--ports=5101" };
 	char out[64], val[64], fam[16];
+	unsigned int k;
 
 	ASSERT_EQ(0, setup());
 	snprintf(out, sizeof(out), "%s", path("probe.out"));
 	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
-	ASSERT_EQ(0, run_probe(out, path("probe.err"), "zerocopy", PORT, NULL, NULL, NULL));
-	EXPECT_STREQ("0", PV("client_set"));
-	EXPECT_STREQ(fam, PV("client_raw"));
-	EXPECT_STREQ("1", PV("client_zerocopy"));
-	EXPECT_STREQ("0", PV("accepted_set"));
-	EXPECT_STREQ("1", PV("accepted_zerocopy"));
-	EXPECT_STREQ("3", PV("zc_done"));
+	for (k = 0; k < 2; k++) {
+		/* A port each: the first run's TIME-WAIT keeps its own. */
+		ASSERT_EQ(0, run_probe(out, path("probe.err"), "zerocopy", PORT + k, NULL, opts[k],
+				       NULL))
+			TH_LOG("%s", opts[k] ? opts[k] : "at socket()");
+		EXPECT_STREQ("0", PV("client_set"));
+		EXPECT_STREQ(fam, PV("client_raw"));
+		EXPECT_STREQ("1", PV("client_zerocopy"));
+		EXPECT_STREQ("0", PV("accepted_set"));
+		EXPECT_STREQ("1", PV("accepted_zerocopy"));
+		EXPECT_STREQ("3", PV("zc_done"));
+	}
 }
 
 /* --ports: only a listen or connect port in the list converts. */
