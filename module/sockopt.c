@@ -276,6 +276,11 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		else
 			WRITE_ONCE(ts->recvmsg_inq, val);
 		break;
+	case TCP_FASTOPEN:
+	case TCP_FASTOPEN_CONNECT:
+	case TCP_FASTOPEN_NO_COOKIE:
+		err = tcpalt_fastopen_setsockopt(sk, optname, val);
+		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
 		if (idx < 0)
@@ -330,6 +335,8 @@ static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
 	if (ts->sack_ok)
 		info->tcpi_options |= TCPI_OPT_SACK;
+	if (ts->fo.syn_data_acked)
+		info->tcpi_options |= TCPI_OPT_SYN_DATA;
 	if (ts->wscale_ok) {
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = ts->snd_wscale;
@@ -463,6 +470,11 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		break;
 	case TCP_INQ:
 		val = READ_ONCE(ts->recvmsg_inq);
+		break;
+	case TCP_FASTOPEN:
+	case TCP_FASTOPEN_CONNECT:
+	case TCP_FASTOPEN_NO_COOKIE:
+		tcpalt_fastopen_getsockopt(sk, optname, &val);
 		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
