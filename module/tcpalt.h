@@ -28,6 +28,8 @@
  *      a child's lock
  *   3. tcpalt_ehash_lock / tcpalt_lhash_lock (writers of the lookup tables; readers use RCU)
  *   4. tcpalt_net::all_lock (a namespace's list of entries, the one /proc/tcpalt walks)
+ *   5. tcpalt_net::fo_lock (the namespace's Fast Open cookie cache), with BH disabled;
+ *      nothing is taken under it
  * Every protocol field of struct tcpalt_sock is protected by the socket lock (1) unless its
  * comment says otherwise.  State changes happen only through tcpalt_set_state().
  *
