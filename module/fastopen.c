@@ -336,6 +336,8 @@ static bool tcpalt_fo_cookie_check(struct sock *sk)
 		return true;
 	}
 	fo->send_opt = 1;
+	if (!fo->cookie_len)
+		fo->client_fail = TFO_COOKIE_UNAVAILABLE;
 	return fo->cookie_len > 0;
 }
 
@@ -449,6 +451,7 @@ bool tcpalt_fastopen_synack(struct sock *sk, struct sk_buff *skb)
 	if (!fo->syn_data)
 		return false;
 	if (tcpalt_seq_before(ts->snd_una, ts->snd_nxt)) {
+		fo->client_fail = ts->total_retrans ? TFO_SYN_RETRANSMITTED : TFO_DATA_NOT_ACKED;
 		tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_TFOACTIVEFAIL);
 		tcpalt_retransmit_head(sk);
 		return true;

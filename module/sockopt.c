@@ -337,6 +337,7 @@ static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_options |= TCPI_OPT_SACK;
 	if (ts->fo.syn_data_acked)
 		info->tcpi_options |= TCPI_OPT_SYN_DATA;
+	info->tcpi_fastopen_client_fail = ts->fo.client_fail;
 	if (ts->wscale_ok) {
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = ts->snd_wscale;

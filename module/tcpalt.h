@@ -164,6 +164,8 @@ struct tcpalt_port;
  * @syn_fastopen: our SYN carried the option (a SYN-ACK's cookie is then taken)
  * @syn_data: our SYN carried data
  * @syn_data_acked: the SYN's data was acknowledged / accepted (TCPI_OPT_SYN_DATA)
+ * @client_fail: why the client's Fast Open failed, TFO_* of enum tcp_fastopen_client_fail
+ *		 (TCP_INFO tcpi_fastopen_client_fail)
  * @cookie_len: bytes in @cookie
  * @cookie: the cookie to send
  */
@@ -182,6 +184,7 @@ struct tcpalt_fo {
 	u8 syn_fastopen;
 	u8 syn_data;
 	u8 syn_data_acked;
+	u8 client_fail;
 	u8 cookie_len;
 	u8 cookie[TCPALT_FASTOPEN_COOKIE_MAX];
 };

@@ -13,6 +13,7 @@
  *   sysctl_bits     net.ipv4.tcp_fastopen 0 (off), 1 (no server: no cookie), 0x5 (client
  *                   without cookie: data a server without 0x200 does not take, sent again),
  *                   0x207 (server without cookie)
+ *   threads         threads' Fast Open connections at once into a queue of 2: all data arrives
  *
  * and, against a scripted peer on a TUN device (pktpeer.h), bytes on the wire:
  *
@@ -30,6 +31,7 @@
 #include <limits.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -110,6 +112,17 @@ static int tcpi_options(int fd)
 	struct tcp_info ti;
 
 	return tcp_info_of(fd, &ti) ? -1 : ti.tcpi_options;
+}
+
+/*
+ * TCP_INFO tcpi_fastopen_client_fail (Linux's struct tcp_info: bits 1-2 of byte 7, which
+ * glibc's struct does not name), or -1.
+ */
+static int tcpi_client_fail(int fd)
+{
+	struct tcp_info ti;
+
+	return tcp_info_of(fd, &ti) ? -1 : (((const uint8_t *)&ti)[7] >> 1) & 3;
 }
 
 /* sendto(MSG_FASTOPEN): the byte count, or -errno. */
@@ -399,6 +412,76 @@ TEST_F_TIMEOUT(fo, sysctl_bits, 30)
 	close(lfd);
 }
 
+#define THREADS		4
+#define PER_THREAD	40
+
+struct fo_worker {
+	int fam;
+	struct sockaddr_in to;
+	const uint8_t *data;
+	size_t len;
+	int ok;		/* connections whose SYN took all the data and that connected */
+};
+
+static void *fo_worker_run(void *arg)
+{
+	struct fo_worker *w = arg;
+	int i;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		int fd = socket(w->fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		if (fd < 0)
+			continue;
+		if (fo_sendto(fd, w->data, w->len, &w->to) == (ssize_t)w->len &&
+		    (sl_poll_for(fd, POLLOUT, POLLOUT, WAIT_MS) & POLLOUT))
+			w->ok++;
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * Threads open Fast Open connections at once while the listener accepts them: with a queue
+ * of 2 some SYNs overflow it and their data comes after the handshake; every byte arrives.
+ */
+TEST_F_TIMEOUT(fo, threads, 60)
+{
+	struct fo_worker w[THREADS];
+	pthread_t th[THREADS];
+	uint8_t data[200];
+	int lfd, s, c, i, got = 0, ok = 0;
+
+	sl_fill(data, sizeof(data), 4, 0);
+	lfd = sl_listener(self->sfam, 0, THREADS * PER_THREAD);
+	ASSERT_LE(0, lfd);
+	ASSERT_EQ(0, set_int(lfd, TCP_FASTOPEN, 2));
+	s = fo_round(_metadata, self, lfd, false, sizeof(data), data, sizeof(data), &c);
+	ASSERT_LE(0, s);
+	close(c);
+	close(s);
+	for (i = 0; i < THREADS; i++) {
+		w[i] = (struct fo_worker){ .fam = self->cfam, .data = data, .len = sizeof(data),
+					   .to = sl_loopback(sl_local_port(lfd)) };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, fo_worker_run, &w[i]));
+	}
+	for (i = 0; i < THREADS * PER_THREAD; i++) {
+		s = sl_accept(lfd, WAIT_MS);
+		if (s < 0)
+			break;
+		if (!read_all(s, data, sizeof(data)))
+			got++;
+		close(s);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		ok += w[i].ok;
+	}
+	EXPECT_EQ(THREADS * PER_THREAD, ok);
+	EXPECT_EQ(THREADS * PER_THREAD, got);
+	close(lfd);
+}
+
 /* ---- on the wire, against a scripted peer ---- */
 
 FIXTURE(fopeer) {
@@ -616,6 +699,7 @@ TEST_F_TIMEOUT(fopeer, client_wire, 30)
 	ASSERT_EQ(0, peer_xmit_opts(&self->peer, &synack, opt, 16));
 	ASSERT_EQ(1, peer_expect(&self->peer, TH_ACK, TH_CTL, WAIT_MS, &s));
 	EXPECT_EQ(0, s.len);
+	EXPECT_EQ(1, tcpi_client_fail(fd));	/* TFO_COOKIE_UNAVAILABLE */
 
 	/* With the cookie: the SYN carries it and the data; non-blocking sendto() counts it. */
 	for (i = 0; i < 2; i++) {
@@ -646,6 +730,7 @@ TEST_F_TIMEOUT(fopeer, client_wire, 30)
 			EXPECT_EQ(sizeof(data), s.len) TH_LOG("%s", SEG(s));
 			EXPECT_EQ(fail + 1, fo_stat(self->alt, "TCPFastOpenActiveFail"));
 			EXPECT_EQ(0, tcpi_options(fd) & TCPI_OPT_SYN_DATA);
+			EXPECT_EQ(2, tcpi_client_fail(fd));	/* TFO_DATA_NOT_ACKED */
 		} else {
 			synack.ack = kiss + 1 + sizeof(data);
 			ASSERT_EQ(0, peer_xmit_opts(&self->peer, &synack, opt, 4));
@@ -653,6 +738,7 @@ TEST_F_TIMEOUT(fopeer, client_wire, 30)
 			EXPECT_EQ(0, s.len) TH_LOG("%s", SEG(s));
 			EXPECT_EQ(ok + 1, fo_stat(self->alt, "TCPFastOpenActive"));
 			EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(fd) & TCPI_OPT_SYN_DATA);
+			EXPECT_EQ(0, tcpi_client_fail(fd));
 		}
 	}
 }
