@@ -9,8 +9,10 @@
  * queue at once; a SYN with an invalid cookie gets a fresh cookie and only its SYN is
  * acknowledged.  At most TCP_FASTOPEN children wait in SYN-RECEIVED; beyond that the SYN
  * is an ordinary one.  The cookie is SipHash(key; client address, server address), 8
- * bytes, under a key the module draws at load (the kernel TCP's key,
- * net->ipv4.tcp_fastopen_ctx, is made lazily by functions a module cannot call).
+ * bytes, under the listener's TCP_FASTOPEN_KEY or else a key the module draws at load (the
+ * kernel TCP's per-namespace key, net->ipv4.tcp_fastopen_ctx, is made lazily by functions a
+ * module cannot call).  The hash is Linux's (__tcp_fastopen_cookie_gen_cipher()), so under
+ * one TCP_FASTOPEN_KEY tcpalt and the kernel TCP make the same cookies.
  *
  * Client.  sendto(MSG_FASTOPEN) on an unconnected socket, or TCP_FASTOPEN_CONNECT then
  * connect() and write(): with a cookie cached for the server the SYN carries it and the
@@ -20,7 +22,9 @@
  * the SYN-ACK does not acknowledge is sent again at once.  Retransmitted SYNs carry neither
  * option nor data, as Linux's.
  */
+#include <asm/unaligned.h>
 #include <linux/random.h>
+#include <linux/slab.h>
 #include <linux/siphash.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
@@ -53,13 +57,96 @@ static int tcpalt_fo_sysctl(const struct sock *sk)
 	return READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_fastopen);
 }
 
-/* The cookie of a client (@saddr of its SYN) talking to @daddr (tcp_fastopen_cookie_gen()). */
-static void tcpalt_fo_cookie_gen(__be32 saddr, __be32 daddr, u8 *cookie)
+/*
+ * The cookie of a client (@saddr of its SYN) talking to @daddr: SipHash of the 8 address
+ * bytes, little-endian, as __tcp_fastopen_cookie_gen_cipher().
+ */
+static void tcpalt_fo_cookie_gen(const siphash_key_t *key, __be32 saddr, __be32 daddr,
+				 u8 *cookie)
 {
-	u64 h = siphash_2u32((__force u32)saddr, (__force u32)daddr, &tcpalt_fo_key);
+	u8 in[8];
 
-	BUILD_BUG_ON(sizeof(h) != TCPALT_TFO_COOKIE_LEN);
-	memcpy(cookie, &h, TCPALT_TFO_COOKIE_LEN);
+	BUILD_BUG_ON(sizeof(u64) != TCPALT_TFO_COOKIE_LEN);
+	memcpy(in, &saddr, 4);
+	memcpy(in + 4, &daddr, 4);
+	put_unaligned_le64(siphash(in, sizeof(in), key), cookie);
+}
+
+/**
+ * tcpalt_fastopen_set_key() - TCP_FASTOPEN_KEY: the socket's own server key, 16 bytes, or
+ * 32 (a backup key after it, still accepted), as tcp_fastopen_reset_cipher().
+ * @sk: the socket (not locked: the keys are replaced under RCU)
+ * @optval: the key bytes (each key as two little-endian 64-bit words)
+ * @optlen: 16 or 32, else -EINVAL
+ *
+ * Return: 0, -EINVAL, -EFAULT or -ENOMEM.
+ */
+int tcpalt_fastopen_set_key(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	u8 key[2 * sizeof(siphash_key_t)];
+	struct tcpalt_fo_ctx *ctx, *old;
+	int i;
+
+	if (optlen != sizeof(siphash_key_t) && optlen != sizeof(key))
+		return -EINVAL;
+	if (copy_from_sockptr(key, optval, optlen))
+		return -EFAULT;
+	ctx = kmalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->num = optlen / sizeof(siphash_key_t);
+	for (i = 0; i < ctx->num; i++) {
+		ctx->key[i].key[0] = get_unaligned_le64(key + i * 16);
+		ctx->key[i].key[1] = get_unaligned_le64(key + i * 16 + 8);
+	}
+	old = unrcu_pointer(xchg(&tcpalt_sk(sk)->fo.ctx, RCU_INITIALIZER(ctx)));
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/**
+ * tcpalt_fastopen_get_key() - read TCP_FASTOPEN_KEY back: the socket's keys, nothing when it
+ * has none (as tcp_fastopen_get_cipher() for a socket).
+ * @sk: the socket
+ * @optval: user buffer
+ * @optlen: in, its size; out, the bytes written
+ *
+ * Return: 0 or -EFAULT.
+ */
+int tcpalt_fastopen_get_key(struct sock *sk, char __user *optval, int __user *optlen)
+{
+	u8 key[2 * sizeof(siphash_key_t)];
+	struct tcpalt_fo_ctx *ctx;
+	unsigned int len;
+	int i, n = 0;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	rcu_read_lock();
+	ctx = rcu_dereference(tcpalt_sk(sk)->fo.ctx);
+	if (ctx) {
+		n = ctx->num;
+		for (i = 0; i < n; i++) {
+			put_unaligned_le64(ctx->key[i].key[0], key + i * 16);
+			put_unaligned_le64(ctx->key[i].key[1], key + i * 16 + 8);
+		}
+	}
+	rcu_read_unlock();
+	len = min_t(unsigned int, len, n * sizeof(siphash_key_t));
+	if (put_user(len, optlen) || copy_to_user(optval, key, len))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * tcpalt_fastopen_destroy() - free the socket's TCP_FASTOPEN_KEY (the socket is past its RCU
+ * grace period: SOCK_RCU_FREE).
+ * @sk: the socket being destroyed
+ */
+void tcpalt_fastopen_destroy(struct sock *sk)
+{
+	kfree(rcu_dereference_protected(tcpalt_sk(sk)->fo.ctx, 1));
 }
 
 /* The cached cookie for the socket's server, 0 bytes when none (tcp_fastopen_cache_get()). */
@@ -267,8 +354,10 @@ bool tcpalt_fastopen_syn(struct sock *sk, struct sock *child, struct sk_buff *sk
 	struct net *net = sock_net(sk);
 	bool syn_data = cb->end_seq != cb->seq + 1;
 	int tfo = tcpalt_fo_sysctl(sk);
-	u8 valid[TCPALT_TFO_COOKIE_LEN];
+	u8 valid[TCPALT_TFO_COOKIE_LEN], alt[TCPALT_TFO_COOKIE_LEN];
+	struct tcpalt_fo_ctx *ctx;
 	struct tcpalt_opts o;
+	int match = 0;
 
 	if (tcpalt_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), &o))
 		o.fo_len = -1;
@@ -281,11 +370,23 @@ bool tcpalt_fastopen_syn(struct sock *sk, struct sock *child, struct sk_buff *sk
 		goto fastopen;
 	if (o.fo_len < 0)
 		goto refuse;
-	tcpalt_fo_cookie_gen(iph->saddr, iph->daddr, valid);
-	if (o.fo_len == TCPALT_TFO_COOKIE_LEN && !memcmp(o.fo_cookie, valid, sizeof(valid)))
+	/* The listener's primary key, then its backup (tcp_fastopen_cookie_gen_check()). */
+	rcu_read_lock();
+	ctx = rcu_dereference(tcpalt_sk(sk)->fo.ctx);
+	tcpalt_fo_cookie_gen(ctx ? &ctx->key[0] : &tcpalt_fo_key, iph->saddr, iph->daddr, valid);
+	if (o.fo_len == TCPALT_TFO_COOKIE_LEN && !memcmp(o.fo_cookie, valid, sizeof(valid))) {
+		match = 1;
+	} else if (o.fo_len == TCPALT_TFO_COOKIE_LEN && ctx && ctx->num > 1) {
+		tcpalt_fo_cookie_gen(&ctx->key[1], iph->saddr, iph->daddr, alt);
+		if (!memcmp(o.fo_cookie, alt, sizeof(alt)))
+			match = 2;
+	}
+	rcu_read_unlock();
+	if (match)
 		goto fastopen;
 	if (o.fo_len > 0)
 		tcpalt_mib_inc(net, TCPALT_MIB_TFOPASSIVEFAIL);
+send_cookie:
 	/* A request, or a cookie that is not (or no longer) good: the SYN-ACK brings one. */
 	memcpy(cts->fo.cookie, valid, sizeof(valid));
 	cts->fo.cookie_len = sizeof(valid);
@@ -298,7 +399,17 @@ refuse:
 fastopen:
 	if (!tcpalt_fo_add_data(child, skb)) {
 		tcpalt_mib_inc(net, TCPALT_MIB_TFOPASSIVEFAIL);
+		if (match)
+			goto send_cookie;
 		goto refuse;
+	}
+	if (match == 2) {
+		/* A backup key's cookie: the SYN-ACK brings the primary key's. */
+		tcpalt_mib_inc(net, TCPALT_MIB_TFOPASSIVEALTKEY);
+		memcpy(cts->fo.cookie, valid, sizeof(valid));
+		cts->fo.cookie_len = sizeof(valid);
+		cts->fo.exp = o.fo_exp;
+		cts->fo.send_opt = 1;
 	}
 	sock_hold(sk);
 	cts->fo.listener = sk;

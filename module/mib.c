@@ -55,6 +55,7 @@ static const char *const tcpalt_mib_names[TCPALT_MIB_ENTER_STATE] = {
 	[TCPALT_MIB_TFOPASSIVEFAIL]	= "TCPFastOpenPassiveFail",
 	[TCPALT_MIB_TFOLISTENOVERFLOW]	= "TCPFastOpenListenOverflow",
 	[TCPALT_MIB_TFOCOOKIEREQD]	= "TCPFastOpenCookieReqd",
+	[TCPALT_MIB_TFOPASSIVEALTKEY]	= "TCPFastOpenPassiveAltKey",
 };
 
 /**

@@ -172,6 +172,8 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		return tcpalt_ip_setsockopt(sk, level, optname, optval, optlen);
 	if (optname == TCP_CONGESTION)
 		return tcpalt_set_congestion(sk, optval, optlen);
+	if (optname == TCP_FASTOPEN_KEY)
+		return tcpalt_fastopen_set_key(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -387,6 +389,8 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		return -EINVAL;
 
 	switch (optname) {
+	case TCP_FASTOPEN_KEY:
+		return tcpalt_fastopen_get_key(sk, optval, optlen);
 	case TCP_INFO: {
 		struct tcp_info info;
 

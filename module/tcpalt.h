@@ -43,6 +43,7 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rbtree.h>
+#include <linux/siphash.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
@@ -148,7 +149,20 @@ struct tcpalt_port;
 #define TCPALT_TFO_CACHE_SIZE		32	/* cached cookies per namespace */
 
 /**
+ * struct tcpalt_fo_ctx - TCP_FASTOPEN_KEY: a socket's own server cookie keys (RCU).
+ * @rcu: deferred free
+ * @num: keys: the primary one, and a backup that cookies are still checked against
+ * @key: the keys
+ */
+struct tcpalt_fo_ctx {
+	struct rcu_head rcu;
+	int num;
+	siphash_key_t key[2];
+};
+
+/**
  * struct tcpalt_fo - a socket's TCP Fast Open state (fastopen.c; RFC 7413).
+ * @ctx: TCP_FASTOPEN_KEY's keys, or NULL (the module's key); replaced under RCU
  * @max_qlen: TCP_FASTOPEN: Fast Open children that may wait in SYN-RECEIVED (listener)
  * @qlen: Fast Open children now in SYN-RECEIVED (listener; atomic, the LISTEN path is lockless)
  * @listener: a Fast Open child still in SYN-RECEIVED: the listener whose @qlen counts it (a
@@ -170,6 +184,7 @@ struct tcpalt_port;
  * @cookie: the cookie to send
  */
 struct tcpalt_fo {
+	struct tcpalt_fo_ctx __rcu *ctx;
 	int max_qlen;
 	atomic_t qlen;
 	struct sock *listener;
@@ -816,6 +831,9 @@ void tcpalt_fastopen_init(void);
 void tcpalt_fastopen_net_init(struct net *net);
 int tcpalt_fastopen_setsockopt(struct sock *sk, int optname, int val);
 int tcpalt_fastopen_getsockopt(struct sock *sk, int optname, int *val);
+int tcpalt_fastopen_set_key(struct sock *sk, sockptr_t optval, unsigned int optlen);
+int tcpalt_fastopen_get_key(struct sock *sk, char __user *optval, int __user *optlen);
+void tcpalt_fastopen_destroy(struct sock *sk);
 void tcpalt_fastopen_listen(struct sock *sk, int backlog);
 bool tcpalt_fastopen_syn(struct sock *sk, struct sock *child, struct sk_buff *skb);
 void tcpalt_fastopen_child_end(struct sock *sk);

@@ -13,6 +13,8 @@
  *   sysctl_bits     net.ipv4.tcp_fastopen 0 (off), 1 (no server: no cookie), 0x5 (client
  *                   without cookie: data a server without 0x200 does not take, sent again),
  *                   0x207 (server without cookie)
+ *   key             TCP_FASTOPEN_KEY lengths and read-back; under one key both stacks make the
+ *                   same cookies; a backup key's cookie is taken
  *   threads         threads' Fast Open connections at once into a queue of 2: all data arrives
  *
  * and, against a scripted peer on a TUN device (pktpeer.h), bytes on the wire:
@@ -410,6 +412,87 @@ TEST_F_TIMEOUT(fo, sysctl_bits, 30)
 	close(c);
 	close(s);
 	close(lfd);
+}
+
+#ifndef TCP_FASTOPEN_KEY
+#define TCP_FASTOPEN_KEY	33
+#endif
+
+/* TCP_FASTOPEN_KEY read back into key: its length, or -errno. */
+static int get_key(int fd, uint8_t *key, int size)
+{
+	socklen_t len = size;
+
+	return getsockopt(fd, SOL_TCP, TCP_FASTOPEN_KEY, key, &len) ? -errno : (int)len;
+}
+
+/*
+ * TCP_FASTOPEN_KEY: lengths, read-back; and under one key the kernel TCP and tcpalt make the
+ * same cookies: a cookie from a listener of one stack opens with data to the other's (the
+ * client caches cookies per server address, and both listen on 127.0.0.1).  A backup key's
+ * cookie is taken too (TCPFastOpenPassiveAltKey).
+ */
+TEST_F_TIMEOUT(fo, key, 30)
+{
+	const uint8_t k[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+				21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36 };
+	int bfam = self->calt || self->salt ? (self->salt ? AF_INET : tcpalt_family()) : AF_INET;
+	bool balt = bfam != AF_INET;
+	uint8_t data[50], got[40];
+	int a, b, s, c, fd;
+	long altkey;
+
+	sl_fill(data, sizeof(data), 6, 0);
+	fd = socket(self->cfam, SOCK_STREAM, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, get_key(fd, got, sizeof(got)));
+	EXPECT_EQ(-EINVAL, setsockopt(fd, SOL_TCP, TCP_FASTOPEN_KEY, k, 8) ? -errno : 0);
+	EXPECT_EQ(-EINVAL, setsockopt(fd, SOL_TCP, TCP_FASTOPEN_KEY, k, 20) ? -errno : 0);
+	ASSERT_EQ(0, setsockopt(fd, SOL_TCP, TCP_FASTOPEN_KEY, k, 16));
+	EXPECT_EQ(16, get_key(fd, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, k, 16));
+	EXPECT_EQ(8, get_key(fd, got, 8));
+	ASSERT_EQ(0, setsockopt(fd, SOL_TCP, TCP_FASTOPEN_KEY, k, 32));
+	EXPECT_EQ(32, get_key(fd, got, sizeof(got)));
+	EXPECT_EQ(0, memcmp(got, k, 32));
+	close(fd);
+
+	/* a: the server's stack, key k; b: the other stack, the same key. */
+	a = fo_listener(self, 16);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, setsockopt(a, SOL_TCP, TCP_FASTOPEN_KEY, k, 16));
+	b = sl_listener(bfam, 0, 16);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, set_int(b, TCP_FASTOPEN, 16));
+	ASSERT_EQ(0, setsockopt(b, SOL_TCP, TCP_FASTOPEN_KEY, k, 16));
+	s = fo_round(_metadata, self, a, false, sizeof(data), data, sizeof(data), &c);
+	ASSERT_LE(0, s);
+	close(c);
+	close(s);
+	s = fo_round(_metadata, self, b, true, sizeof(data), data, sizeof(data), &c);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(s) & TCPI_OPT_SYN_DATA);
+	close(c);
+	close(s);
+
+	/* b's primary key changes, k stays as its backup: the cookie still opens with data. */
+	altkey = fo_stat(balt, "TCPFastOpenPassiveAltKey");
+	ASSERT_EQ(0, setsockopt(b, SOL_TCP, TCP_FASTOPEN_KEY, k + 16, 16));
+	{
+		uint8_t both[32];
+
+		memcpy(both, k + 16, 16);
+		memcpy(both + 16, k, 16);
+		ASSERT_EQ(0, setsockopt(b, SOL_TCP, TCP_FASTOPEN_KEY, both, 32));
+	}
+	s = fo_round(_metadata, self, b, true, sizeof(data), data, sizeof(data), &c);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(s) & TCPI_OPT_SYN_DATA);
+	EXPECT_EQ(altkey + 1, fo_stat(balt, "TCPFastOpenPassiveAltKey"));
+	close(c);
+	close(s);
+	close(a);
+	close(b);
 }
 
 #define THREADS		4
