@@ -19,7 +19,8 @@
  *
  * and, against a scripted peer on a TUN device (pktpeer.h), bytes on the wire:
  *
- *   server_wire     a cookie request gets a cookie; a valid cookie's data is acknowledged by
+ *   server_wire     a cookie request gets a cookie (in the experimental form for a request in
+ *                   that form); a valid cookie's data is acknowledged by
  *                   the SYN-ACK and accept() returns it before the final ACK; a bad cookie
  *                   gets a fresh one and only its SYN is acknowledged; past TCP_FASTOPEN's
  *                   queue length the SYN's data is not taken; the accepted child sends
@@ -588,7 +589,10 @@ FIXTURE_TEARDOWN(fopeer)
 #define SEG(s)	peer_fmt(&(s), self->seg, sizeof(self->seg))
 #define PORT	5300
 
-/* The Fast Open option of a segment: the cookie's length (0: a request) or -1 when absent. */
+/*
+ * The Fast Open option of a segment: the cookie's length (0: a request), 100 + the length in
+ * the experimental form, or -1 when absent.
+ */
 static int seg_cookie(const struct pkt_seg *s, uint8_t *cookie)
 {
 	size_t i = 0;
@@ -610,6 +614,11 @@ static int seg_cookie(const struct pkt_seg *s, uint8_t *cookie)
 		if (kind == 34) {
 			memcpy(cookie, s->opt + i + 2, len - 2);
 			return len - 2;
+		}
+		/* The experimental form (kind 254, ExID 0xF989): its length plus 100. */
+		if (kind == 254 && len >= 4 && s->opt[i + 2] == 0xf9 && s->opt[i + 3] == 0x89) {
+			memcpy(cookie, s->opt + i + 4, len - 4);
+			return 100 + len - 4;
 		}
 		i += len;
 	}
@@ -685,6 +694,20 @@ TEST_F_TIMEOUT(fopeer, server_wire, 30)
 	ASSERT_EQ(8, n) TH_LOG("%s", SEG(s));
 	rst.seq = 1001;
 	ASSERT_EQ(0, peer_xmit(&self->peer, &rst));
+
+	/* A request in the experimental form is answered in that form, with the same cookie. */
+	{
+		const uint8_t exp_req[8] = { 2, 4, 0x05, 0x78, 254, 4, 0xf9, 0x89 };
+		struct pkt_out syn = { .flags = TH_SYN, .seq = 6000 };
+
+		self->peer.port = 40006;
+		ASSERT_EQ(0, peer_xmit_opts(&self->peer, &syn, exp_req, sizeof(exp_req)));
+		EXPECT_SYNACK(40006, s);
+		EXPECT_EQ(108, seg_cookie(&s, got)) TH_LOG("%s", SEG(s));
+		EXPECT_EQ(0, memcmp(got, cookie, 8));
+		rst.seq = 6001;
+		ASSERT_EQ(0, peer_xmit(&self->peer, &rst));
+	}
 
 	/*
 	 * A bad cookie: a fresh one in the SYN-ACK, the SYN alone acknowledged, nothing to
