@@ -105,6 +105,7 @@ static int tcpalt_listen(struct socket *sock, int backlog)
 	 * kernel TCP from listening there): the other order would leave a moment when the
 	 * reservation, a real kernel listener, answers SYNs that nobody would ever accept.
 	 */
+	tcpalt_fastopen_listen(sk, backlog);
 	tcpalt_listen_start(sk);
 	tcpalt_set_state(sk, TCP_LISTEN);
 	err = tcpalt_lhash_insert(sk);
@@ -181,6 +182,8 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 		tcpalt_all_add(&ts->h);
 	tcpalt_set_state(sk, TCP_SYN_SENT);
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ACTIVEOPENS);
+	if (tcpalt_fastopen_defer_connect(sk))
+		return 0;
 	err = tcpalt_send_syn(sk);
 	if (err) {
 		tcpalt_done(sk);
@@ -199,42 +202,60 @@ fail:
 	return err;
 }
 
-static int tcpalt_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags)
+/**
+ * __tcpalt_stream_connect() - connect(), and the connect of sendmsg(MSG_FASTOPEN)
+ * (__inet_stream_connect()).
+ * @sock: the socket; its sk must be locked by the caller
+ * @uaddr: the address, or NULL (a write after a deferred Fast Open connect)
+ * @addr_len: its length
+ * @flags: O_NONBLOCK or 0
+ * @is_sendmsg: called from sendmsg(): a deferred connect then answers -EINPROGRESS
+ *
+ * Return: 0, or the errno connect() gives.
+ */
+int __tcpalt_stream_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags,
+			    bool is_sendmsg)
 {
 	struct sock *sk = sock->sk;
 	long timeo;
 	int err;
 
-	if (addr_len < (int)sizeof(uaddr->sa_family))
-		return -EINVAL;
-	lock_sock(sk);
-	if (uaddr->sa_family == AF_UNSPEC) {
-		err = tcpalt_disconnect(sk);
-		sock->state = SS_UNCONNECTED;
-		goto out;
+	if (uaddr) {
+		if (addr_len < (int)sizeof(uaddr->sa_family))
+			return -EINVAL;
+		if (uaddr->sa_family == AF_UNSPEC) {
+			err = tcpalt_disconnect(sk);
+			sock->state = SS_UNCONNECTED;
+			return err;
+		}
+		err = tcpalt_check_sin(uaddr, addr_len, false);
+		if (err)
+			return err;
 	}
-	err = tcpalt_check_sin(uaddr, addr_len, false);
-	if (err)
-		goto out;
 
 	switch (sock->state) {
 	default:
-		err = -EINVAL;
-		goto out;
+		return -EINVAL;
 	case SS_CONNECTED:
-		err = -EISCONN;
-		goto out;
+		return -EISCONN;
 	case SS_CONNECTING:
-		err = -EALREADY;
+		if (tcpalt_sk(sk)->fo.defer)
+			err = is_sendmsg ? -EINPROGRESS : -EISCONN;
+		else
+			err = -EALREADY;
 		break;
 	case SS_UNCONNECTED:
-		err = -EISCONN;
 		if (sk->sk_state != TCP_CLOSE)
-			goto out;
+			return -EISCONN;
+		if (!uaddr)
+			return -EINVAL;	/* tcp_v4_connect(): no address */
 		err = tcpalt_do_connect(sk, (struct sockaddr_in *)uaddr);
 		if (err)
-			goto out;
+			return err;
 		sock->state = SS_CONNECTING;
+		/* TCP_FASTOPEN_CONNECT with a cookie: the SYN waits for the first write. */
+		if (tcpalt_sk(sk)->fo.defer)
+			return 0;
 		err = -EINPROGRESS;
 		break;
 	}
@@ -244,7 +265,7 @@ static int tcpalt_connect(struct socket *sock, struct sockaddr *uaddr, int addr_
 		DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 		if (!timeo)
-			goto out;
+			return err;
 		add_wait_queue(sk_sleep(sk), &wait);
 		while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 			if (signal_pending(current) || !timeo)
@@ -254,20 +275,26 @@ static int tcpalt_connect(struct socket *sock, struct sockaddr *uaddr, int addr_
 			lock_sock(sk);
 		}
 		remove_wait_queue(sk_sleep(sk), &wait);
-		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-			err = signal_pending(current) ? sock_intr_errno(timeo) : -EINPROGRESS;
-			goto out;
-		}
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			return signal_pending(current) ? sock_intr_errno(timeo) : -EINPROGRESS;
 	}
 	if (sk->sk_state == TCP_CLOSE) {
-		err = sock_error(sk) ? : -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
-		goto out;
+		return sock_error(sk) ? : -ECONNABORTED;
 	}
 	sock->state = SS_CONNECTED;
-	err = 0;
-out:
-	release_sock(sk);
+	return 0;
+}
+
+static int tcpalt_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags)
+{
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	lock_sock(sock->sk);
+	err = __tcpalt_stream_connect(sock, uaddr, addr_len, flags, false);
+	release_sock(sock->sk);
 	return err;
 }
 
@@ -358,7 +385,8 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 		mask |= EPOLLHUP;
 	if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+	/* Connected, or a Fast Open child (tcp_poll()). */
+	if (state != TCP_SYN_SENT && (state != TCP_SYN_RECV || READ_ONCE(ts->fo.listener))) {
 		u16 urg_data = READ_ONCE(ts->urg_data);
 		int target = sock_rcvlowat(sk, 0, INT_MAX);
 
@@ -385,6 +413,9 @@ static __poll_t tcpalt_poll(struct file *file, struct socket *sock, poll_table *
 		} else {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
+	} else if (state == TCP_SYN_SENT && READ_ONCE(ts->fo.defer)) {
+		/* A deferred Fast Open connect: the write that sends the SYN may go. */
+		mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 	/* sk_err is written before the state change that woke us (as tcp_poll). */
 	smp_rmb();
@@ -522,7 +553,9 @@ static int tcpalt_send_locked(struct sock *sk, struct msghdr *msg, struct page *
 	int err;
 
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
-	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+	/* A Fast Open child may send before the handshake ends (RFC 7413 4.2.2). */
+	if (((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
+	    !(sk->sk_state == TCP_SYN_RECV && tcpalt_sk(sk)->fo.listener)) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
 			goto error;
@@ -591,10 +624,24 @@ error:
 static int tcpalt_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
+	size_t copied_syn = 0;
 	int ret;
 
 	lock_sock(sk);
+	/* RFC 7413: MSG_FASTOPEN, or the first write after a deferred connect (fastopen.c). */
+	if (unlikely((msg->msg_flags & MSG_FASTOPEN) || tcpalt_sk(sk)->fo.defer)) {
+		ret = tcpalt_fastopen_sendmsg(sock, msg, &copied_syn);
+		if (ret == -EINPROGRESS && copied_syn)
+			ret = copied_syn;
+		else if (ret)
+			ret = sk_stream_error(sk, msg->msg_flags, ret);
+		if (ret)
+			goto out;
+	}
 	ret = tcpalt_send_locked(sk, msg, NULL, 0, msg_data_left(msg), msg->msg_flags);
+	if (copied_syn)
+		ret = ret < 0 ? copied_syn : ret + copied_syn;
+out:
 	release_sock(sk);
 	return ret;
 }

@@ -237,6 +237,8 @@ static void tcpalt_established(struct sock *sk)
 	tcpalt_reset_keepalive(sk);
 	if (ts->passive) {
 		tcpalt_child_ready(sk);
+		if (sk->sk_socket)	/* a Fast Open child accepted in SYN-RECEIVED */
+			sk->sk_state_change(sk);
 	} else if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
@@ -326,6 +328,7 @@ static void tcpalt_conn_request(struct sock *sk, struct sk_buff *skb)
 	int cookies = READ_ONCE(net->ipv4.sysctl_tcp_syncookies);
 	struct tcpalt_opts o;
 	struct sock *child;
+	bool fastopen;
 
 	if (READ_ONCE(pts->accept_qlen) > READ_ONCE(sk->sk_max_ack_backlog)) {
 		tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);
@@ -352,7 +355,10 @@ static void tcpalt_conn_request(struct sock *sk, struct sk_buff *skb)
 	cts->ts_offset = tcpalt_ts_off(iph->daddr, iph->saddr);
 	if (!tcpalt_child_publish(sk, child, false))
 		return;
+	fastopen = tcpalt_fastopen_syn(sk, child, skb);
 	tcpalt_send_synack(child);
+	if (fastopen)
+		tcpalt_child_ready(child);	/* RFC 7413 4.2.2: acceptable before the ACK */
 	bh_unlock_sock(child);
 	sock_put(child);	/* the queue keeps the other reference */
 }
@@ -466,7 +472,8 @@ static void tcpalt_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		tcpalt_clean_rtx_queue(sk, ts->snd_una, NULL);
 		tcpalt_rearm_rtx(sk);
 		tcpalt_established(sk);
-		tcpalt_send_ack(sk);
+		if (!tcpalt_fastopen_synack(sk, skb))
+			tcpalt_send_ack(sk);
 		tcpalt_push(sk);
 		return;
 	}
@@ -1369,10 +1376,11 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			tcpalt_challenge_ack(sk, skb);
 			goto drop;
 		}
-		if (sk->sk_state == TCP_SYN_RECV && ts->passive) {
+		if (sk->sk_state == TCP_SYN_RECV && ts->passive && !ts->fo.listener) {
 			tcpalt_done(sk);	/* passive open: the child goes, LISTEN stays */
 		} else {
-			int err = sk->sk_state == TCP_SYN_RECV ? ECONNREFUSED :
+			/* A Fast Open child may have been accepted: its user sees the reset. */
+			int err = sk->sk_state == TCP_SYN_RECV && !ts->fo.listener ? ECONNREFUSED :
 				  sk->sk_state == TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
 
 			tcpalt_reset(sk, err);
@@ -1402,7 +1410,7 @@ static void tcpalt_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			ts->defer_acked = 1;
 			goto drop;
 		}
-		if (ts->passive && tcpalt_child_acceptq_full(sk)) {
+		if (ts->passive && !ts->fo.listener && tcpalt_child_acceptq_full(sk)) {
 			/* Accept queue full: act as if the ACK was lost; SYN-ACK will repeat. */
 			tcpalt_mib_inc(net, TCPALT_MIB_LISTENOVERFLOWS);
 			goto drop;

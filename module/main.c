@@ -28,6 +28,7 @@ static int __net_init tcpalt_net_init(struct net *net)
 
 	spin_lock_init(&tn->all_lock);
 	INIT_LIST_HEAD(&tn->all);
+	tcpalt_fastopen_net_init(net);
 	tn->mib = alloc_percpu(struct tcpalt_mib);
 	if (!tn->mib)
 		return -ENOMEM;
@@ -74,6 +75,7 @@ static int __init tcpalt_init(void)
 	}
 
 	tcpalt_cookie_init();
+	tcpalt_fastopen_init();
 	err = tcpalt_isn_init();
 	if (err)
 		return err;

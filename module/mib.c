@@ -49,6 +49,13 @@ static const char *const tcpalt_mib_names[TCPALT_MIB_ENTER_STATE] = {
 	[TCPALT_MIB_PAWSDROP]		= "PAWSDrop",
 	[TCPALT_MIB_DSACKSENT]		= "DSACKSent",
 	[TCPALT_MIB_DSACKRECV]		= "DSACKRecv",
+	[TCPALT_MIB_TFOACTIVE]		= "TCPFastOpenActive",
+	[TCPALT_MIB_TFOACTIVEFAIL]	= "TCPFastOpenActiveFail",
+	[TCPALT_MIB_TFOPASSIVE]		= "TCPFastOpenPassive",
+	[TCPALT_MIB_TFOPASSIVEFAIL]	= "TCPFastOpenPassiveFail",
+	[TCPALT_MIB_TFOLISTENOVERFLOW]	= "TCPFastOpenListenOverflow",
+	[TCPALT_MIB_TFOCOOKIEREQD]	= "TCPFastOpenCookieReqd",
+	[TCPALT_MIB_TFOPASSIVEALTKEY]	= "TCPFastOpenPassiveAltKey",
 };
 
 /**

@@ -52,6 +52,13 @@ enum tcpalt_mib_field {
 	TCPALT_MIB_PAWSDROP,		/* segments dropped by PAWS (RFC 7323 5) */
 	TCPALT_MIB_DSACKSENT,		/* D-SACK blocks sent (RFC 2883) */
 	TCPALT_MIB_DSACKRECV,		/* D-SACK blocks received */
+	TCPALT_MIB_TFOACTIVE,		/* our SYN's data was acknowledged (RFC 7413) */
+	TCPALT_MIB_TFOACTIVEFAIL,	/* our SYN's data was not acknowledged: sent again */
+	TCPALT_MIB_TFOPASSIVE,		/* a SYN with a valid cookie made a Fast Open child */
+	TCPALT_MIB_TFOPASSIVEFAIL,	/* a SYN's cookie was invalid (or no child was made) */
+	TCPALT_MIB_TFOLISTENOVERFLOW,	/* Fast Open refused: TCP_FASTOPEN's queue was full */
+	TCPALT_MIB_TFOCOOKIEREQD,	/* SYNs that asked for a cookie */
+	TCPALT_MIB_TFOPASSIVEALTKEY,	/* a Fast Open SYN's cookie was of the backup key */
 	TCPALT_MIB_ENTER_STATE,		/* first of TCP_MAX_STATES per-state entry counts */
 	/* first of TCP_MAX_STATES^2 transition counts, [from * TCP_MAX_STATES + to] */
 	TCPALT_MIB_TRANSITION = TCPALT_MIB_ENTER_STATE + TCP_MAX_STATES,

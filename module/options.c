@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * TCP options, RFC 9293 3.2: MSS, window scale and timestamps (RFC 7323), SACK-permitted and
- * SACK (RFC 2018); every other option is skipped by its length.  Options are written in
+ * SACK (RFC 2018), Fast Open (RFC 7413, and its experimental form); every other option is
+ * skipped by its length.  Options are written in
  * Linux's order and padding (tcp_options_write()), which peers and tools compare.
  * Pure logic: tested by options_test.c.
  */
@@ -9,9 +10,24 @@
 #include <linux/export.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
+#include <linux/string.h>
+#include <linux/align.h>
 #include <asm/unaligned.h>
 
 #include "options.h"
+
+/* RFC 7413 4.1.1, as tcp_parse_fastopen_option(): an even length, 0 or 4 to 16 bytes. */
+static void tcpalt_parse_fastopen(int len, const u8 *cookie, bool exp, struct tcpalt_opts *o)
+{
+	if (len < 0 || (len & 1))
+		return;
+	if (len >= TCPALT_FASTOPEN_COOKIE_MIN && len <= TCPALT_FASTOPEN_COOKIE_MAX)
+		memcpy(o->fo_cookie, cookie, len);
+	else if (len)
+		len = -1;
+	o->fo_len = len;
+	o->fo_exp = exp;
+}
 
 /**
  * tcpalt_parse_options() - read the options of a TCP header.
@@ -30,6 +46,8 @@ int tcpalt_parse_options(const u8 *opt, int len, struct tcpalt_opts *o)
 	o->sack_ok = 0;
 	o->saw_ts = 0;
 	o->num_sacks = 0;
+	o->fo_len = -1;
+	o->fo_exp = 0;
 	while (len > 0) {
 		u8 kind = opt[0];
 		u8 olen;
@@ -79,6 +97,14 @@ int tcpalt_parse_options(const u8 *opt, int len, struct tcpalt_opts *o)
 				o->sacks[i].end = get_unaligned_be32(b + 4);
 			}
 			o->num_sacks = n;
+		} else if (kind == TCPALT_OPT_FASTOPEN) {
+			tcpalt_parse_fastopen(olen - TCPALT_OPTLEN_FASTOPEN_BASE, opt + 2, false,
+					      o);
+		} else if (kind == TCPALT_OPT_EXP &&
+			   olen >= TCPALT_OPTLEN_EXP_FASTOPEN_BASE &&
+			   get_unaligned_be16(opt + 2) == TCPALT_FASTOPEN_MAGIC) {
+			tcpalt_parse_fastopen(olen - TCPALT_OPTLEN_EXP_FASTOPEN_BASE, opt + 4, true,
+					      o);
 		}
 		opt += olen;
 		len -= olen;
@@ -107,6 +133,9 @@ int tcpalt_options_size(const struct tcpalt_opts_out *o)
 		size += 4;
 	if (o->num_sacks)
 		size += 4 + o->num_sacks * TCPALT_OPTLEN_SACK_PERBLOCK;
+	if (o->fastopen)
+		size += ALIGN((o->fo_exp ? TCPALT_OPTLEN_EXP_FASTOPEN_BASE :
+			       TCPALT_OPTLEN_FASTOPEN_BASE) + o->fo_len, 4);
 	return size;
 }
 EXPORT_SYMBOL_IF_KUNIT(tcpalt_options_size);
@@ -114,7 +143,7 @@ EXPORT_SYMBOL_IF_KUNIT(tcpalt_options_size);
 /**
  * tcpalt_write_options() - write @o at @p as Linux's tcp_options_write() does: MSS;
  * SACK-permitted and timestamps (SACK-permitted in place of the NOPs before timestamps);
- * NOP and window scale; NOP, NOP and SACK blocks.
+ * NOP and window scale; NOP, NOP and SACK blocks; Fast Open, NOP-padded to 4 bytes.
  * @p: where the options go: tcpalt_options_size(@o) bytes
  * @o: the options (the caller keeps them within 40 bytes)
  */
@@ -163,6 +192,25 @@ void tcpalt_write_options(u8 *p, const struct tcpalt_opts_out *o)
 			put_unaligned_be32(o->sacks[i].end, p + 4);
 			p += 8;
 		}
+	}
+	if (o->fastopen) {
+		u8 len;
+
+		if (o->fo_exp) {
+			len = TCPALT_OPTLEN_EXP_FASTOPEN_BASE + o->fo_len;
+			*p++ = TCPALT_OPT_EXP;
+			*p++ = len;
+			put_unaligned_be16(TCPALT_FASTOPEN_MAGIC, p);
+			p += 2;
+		} else {
+			len = TCPALT_OPTLEN_FASTOPEN_BASE + o->fo_len;
+			*p++ = TCPALT_OPT_FASTOPEN;
+			*p++ = len;
+		}
+		memcpy(p, o->fo_cookie, o->fo_len);
+		p += o->fo_len;
+		while (len++ & 3)
+			*p++ = TCPALT_OPT_NOP;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(tcpalt_write_options);

@@ -20,6 +20,13 @@
 #define TCPALT_OPT_TS		8
 #define TCPALT_OPTLEN_TS	10
 #define TCPALT_OPTLEN_TS_ALIGNED 12	/* NOP, NOP, timestamps */
+#define TCPALT_OPT_FASTOPEN	34	/* RFC 7413 4.1.1: TCP Fast Open cookie */
+#define TCPALT_OPTLEN_FASTOPEN_BASE 2
+#define TCPALT_OPT_EXP		254	/* RFC 6994 shared experimental option, with an ExID */
+#define TCPALT_OPTLEN_EXP_FASTOPEN_BASE 4
+#define TCPALT_FASTOPEN_MAGIC	0xF989	/* the ExID of pre-RFC 7413 Fast Open */
+#define TCPALT_FASTOPEN_COOKIE_MIN 4	/* RFC 7413 4.1.1: 4 to 16 bytes, even */
+#define TCPALT_FASTOPEN_COOKIE_MAX 16
 #define TCPALT_MAX_SACKS	4	/* blocks that fit in 40 option bytes (RFC 2018 3) */
 #define TCPALT_MAX_OPTLEN	40
 
@@ -43,6 +50,10 @@ struct tcpalt_sack_block {
  * @tsval: TSval, when @saw_ts
  * @tsecr: TSecr, when @saw_ts
  * @sacks: SACK blocks as they came (network order converted)
+ * @fo_len: Fast Open option: -1 absent or invalid, 0 a cookie request, else the cookie's
+ *	    length (4 to 16, even), as tcp_parse_fastopen_option()
+ * @fo_exp: the Fast Open option came in the experimental form (kind 254, ExID 0xF989)
+ * @fo_cookie: the cookie, @fo_len bytes
  */
 struct tcpalt_opts {
 	u16 mss;
@@ -53,6 +64,9 @@ struct tcpalt_opts {
 	u32 tsval;
 	u32 tsecr;
 	struct tcpalt_sack_block sacks[TCPALT_MAX_SACKS];
+	s8 fo_len;
+	u8 fo_exp;
+	u8 fo_cookie[TCPALT_FASTOPEN_COOKIE_MAX];
 };
 
 /**
@@ -65,6 +79,10 @@ struct tcpalt_opts {
  * @tsval: our TSval
  * @tsecr: TSecr: the peer's TSval to echo
  * @sacks: the blocks, first one first
+ * @fastopen: carry the Fast Open option (SYN or SYN-ACK only)
+ * @fo_exp: in the experimental form (kind 254, ExID 0xF989)
+ * @fo_len: cookie bytes (0: a cookie request)
+ * @fo_cookie: the cookie
  */
 struct tcpalt_opts_out {
 	u16 mss;
@@ -75,6 +93,10 @@ struct tcpalt_opts_out {
 	u32 tsval;
 	u32 tsecr;
 	const struct tcpalt_sack_block *sacks;
+	u8 fastopen;
+	u8 fo_exp;
+	u8 fo_len;
+	const u8 *fo_cookie;
 };
 
 int tcpalt_parse_options(const u8 *opt, int len, struct tcpalt_opts *o);

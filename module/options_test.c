@@ -141,7 +141,77 @@ static void tcpalt_options_test_write_sack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, back.tsecr, 2U);
 }
 
+static void tcpalt_options_test_fastopen(struct kunit *test)
+{
+	/* MSS; Fast Open with an 8-byte cookie; an empty one (a request); the experimental form. */
+	const u8 cookie[] = { 2, 4, 0x05, 0xb4, 34, 10, 1, 2, 3, 4, 5, 6, 7, 8 };
+	const u8 request[] = { 1, 1, 34, 2 };
+	const u8 exp[] = { 254, 8, 0xf9, 0x89, 9, 8, 7, 6 };
+	const u8 odd[] = { 34, 5, 1, 2, 3, 1 };		/* odd length: ignored */
+	const u8 short_cookie[] = { 34, 4, 1, 2 };	/* 2 bytes: below 4, invalid */
+	const u8 other_exp[] = { 254, 4, 0x12, 0x34 };	/* another experiment */
+	struct tcpalt_opts o;
+
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(cookie, sizeof(cookie), &o), 0);
+	KUNIT_EXPECT_EQ(test, o.mss, 1460);
+	KUNIT_ASSERT_EQ(test, o.fo_len, 8);
+	KUNIT_EXPECT_EQ(test, o.fo_exp, 0);
+	KUNIT_EXPECT_EQ(test, memcmp(o.fo_cookie, cookie + 6, 8), 0);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(request, sizeof(request), &o), 0);
+	KUNIT_EXPECT_EQ(test, o.fo_len, 0);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(exp, sizeof(exp), &o), 0);
+	KUNIT_ASSERT_EQ(test, o.fo_len, 4);
+	KUNIT_EXPECT_EQ(test, o.fo_exp, 1);
+	KUNIT_EXPECT_EQ(test, o.fo_cookie[0], 9);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(odd, sizeof(odd), &o), 0);
+	KUNIT_EXPECT_EQ(test, o.fo_len, -1);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(short_cookie, sizeof(short_cookie), &o), 0);
+	KUNIT_EXPECT_EQ(test, o.fo_len, -1);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(other_exp, sizeof(other_exp), &o), 0);
+	KUNIT_EXPECT_EQ(test, o.fo_len, -1);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(NULL, 0, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.fo_len, -1);
+}
+
+static void tcpalt_options_test_write_fastopen(struct kunit *test)
+{
+	/* Linux's SYN with a cookie: MSS, SACK-perm + TS, NOP + WS, then TFO padded by NOPs. */
+	const u8 key[8] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8 };
+	const u8 want[] = { 2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+			    34, 10, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 1, 1 };
+	const u8 want_req[] = { 34, 2, 1, 1 };
+	const u8 want_exp[] = { 254, 12, 0xf9, 0x89, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
+				0xa8 };
+	struct tcpalt_opts_out o = { .mss = 65495, .wscale = 7, .sack_perm = 1, .ts = 1,
+				     .tsval = 1, .fastopen = 1, .fo_len = 8, .fo_cookie = key };
+	struct tcpalt_opts back;
+	u8 buf[TCPALT_MAX_OPTLEN];
+
+	KUNIT_ASSERT_EQ(test, tcpalt_options_size(&o), (int)sizeof(want));
+	tcpalt_write_options(buf, &o);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want, sizeof(want)), 0);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(buf, sizeof(want), &back), 0);
+	KUNIT_EXPECT_EQ(test, back.fo_len, 8);
+	KUNIT_EXPECT_EQ(test, memcmp(back.fo_cookie, key, 8), 0);
+
+	o = (struct tcpalt_opts_out){ .wscale = -1, .fastopen = 1 };
+	KUNIT_ASSERT_EQ(test, tcpalt_options_size(&o), (int)sizeof(want_req));
+	tcpalt_write_options(buf, &o);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want_req, sizeof(want_req)), 0);
+
+	o = (struct tcpalt_opts_out){ .wscale = -1, .fastopen = 1, .fo_exp = 1, .fo_len = 8,
+				      .fo_cookie = key };
+	KUNIT_ASSERT_EQ(test, tcpalt_options_size(&o), (int)sizeof(want_exp));
+	tcpalt_write_options(buf, &o);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want_exp, sizeof(want_exp)), 0);
+	KUNIT_EXPECT_EQ(test, tcpalt_parse_options(buf, sizeof(want_exp), &back), 0);
+	KUNIT_EXPECT_EQ(test, back.fo_len, 8);
+	KUNIT_EXPECT_EQ(test, back.fo_exp, 1);
+}
+
 static struct kunit_case tcpalt_options_test_cases[] = {
+	KUNIT_CASE(tcpalt_options_test_fastopen),
+	KUNIT_CASE(tcpalt_options_test_write_fastopen),
 	KUNIT_CASE(tcpalt_options_test_ts_sack),
 	KUNIT_CASE(tcpalt_options_test_write_syn),
 	KUNIT_CASE(tcpalt_options_test_write_sack),

@@ -133,6 +133,7 @@ static void tcpalt_out_options(struct sock *sk, struct tcpalt_opts_out *o,
 		o->sack_perm = ts->sack_ok;
 		if (!(flags & TCPALT_ACK) || ts->wscale_ok)
 			o->wscale = ts->rcv_wscale;
+		tcpalt_fastopen_out_options(ts, o);
 		return;
 	}
 	if (!ts->sack_ok || datalen || !(flags & TCPALT_ACK) || (flags & TCPALT_RST))
@@ -685,8 +686,42 @@ int tcpalt_send_syn(struct sock *sk)
 	tcpalt_sync_mss(sk);
 	if (!tcpalt_queue_ctl(sk, TCPALT_SYN))
 		return -ENOBUFS;
-	tcpalt_push(sk);
+	if (!tcpalt_fastopen_send_syn(sk))
+		tcpalt_push(sk);
 	return 0;
+}
+
+/**
+ * tcpalt_send_syn_data() - RFC 7413 3: send the queued SYN and the data queued behind it as
+ * one segment (tcp_send_syn_data()).  Both stay queued apart: a retransmission sends a plain
+ * SYN, and data the SYN-ACK does not acknowledge is sent again on its own.
+ * @sk: the socket in SYN-SENT, the SYN and then the data in its write queue, none sent;
+ *	must be locked by the caller
+ *
+ * Return: 0, or -ENOBUFS when no copy could be made (the retransmit timer sends the SYN).
+ */
+int tcpalt_send_syn_data(struct sock *sk)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct sk_buff *syn = skb_peek(&sk->sk_write_queue), *data, *c;
+	u64 now = ktime_get_ns();
+
+	data = skb_queue_next(&sk->sk_write_queue, syn);
+	c = pskb_copy(data, sk->sk_allocation);
+	if (c) {
+		tcpalt_set_gso(c, ts->mss);
+		if (tcpalt_xmit(sk, c, TCPALT_SKB_CB(syn)->seq, TCPALT_SYN))
+			tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_OUTDROPS);
+	}
+	/* Sent (or lost on the way, as __tcpalt_push() takes a failed send): both in flight. */
+	TCPALT_SKB_CB(syn)->sent_ns = now;
+	TCPALT_SKB_CB(data)->sent_ns = now;
+	ts->snd_nxt = TCPALT_SKB_CB(data)->end_seq;
+	ts->lsndtime = jiffies;
+	ts->send_head = skb_queue_is_last(&sk->sk_write_queue, data) ? NULL :
+			skb_queue_next(&sk->sk_write_queue, data);
+	tcpalt_rearm_rtx(sk);
+	return c ? 0 : -ENOBUFS;
 }
 
 /**
@@ -1074,7 +1109,8 @@ send:
 		/* A reply within ato of the data it answers: interactive (pingpong) mode. */
 		if (skb->len && ts->last_data_ns && cb->sent_ns - ts->last_data_ns < ts->ato_ns)
 			ts->pingpong = 1;
-		if (skb->len < ts->mss)
+		/* Minshall's small segment: data or a FIN, not a SYN (tcp_minshall_update()). */
+		if (skb->len < ts->mss && !(cb->flags & TCPALT_SYN))
 			ts->snd_sml = cb->end_seq;
 		if (ts->cc.ca_state == TCP_CA_Recovery)
 			ts->prr_out += skb->len;

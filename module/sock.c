@@ -60,6 +60,7 @@ static void tcpalt_sk_destruct(struct sock *sk)
 	sk_sockets_allocated_dec(sk);
 	tcpalt_purge_write_queue(sk);
 	tcpalt_ofo_purge(sk);
+	tcpalt_fastopen_destroy(sk);
 	tcpalt_all_del(&ts->h);
 	tcpalt_port_release(sk, false);
 	inet_sock_destruct(sk);

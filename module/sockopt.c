@@ -172,6 +172,8 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		return tcpalt_ip_setsockopt(sk, level, optname, optval, optlen);
 	if (optname == TCP_CONGESTION)
 		return tcpalt_set_congestion(sk, optval, optlen);
+	if (optname == TCP_FASTOPEN_KEY)
+		return tcpalt_fastopen_set_key(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -276,6 +278,11 @@ int tcpalt_setsockopt(struct socket *sock, int level, int optname, sockptr_t opt
 		else
 			WRITE_ONCE(ts->recvmsg_inq, val);
 		break;
+	case TCP_FASTOPEN:
+	case TCP_FASTOPEN_CONNECT:
+	case TCP_FASTOPEN_NO_COOKIE:
+		err = tcpalt_fastopen_setsockopt(sk, optname, val);
+		break;
 	default:
 		idx = tcpalt_stored_idx(optname);
 		if (idx < 0)
@@ -330,6 +337,9 @@ static void tcpalt_get_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
 	if (ts->sack_ok)
 		info->tcpi_options |= TCPI_OPT_SACK;
+	if (ts->fo.syn_data_acked)
+		info->tcpi_options |= TCPI_OPT_SYN_DATA;
+	info->tcpi_fastopen_client_fail = ts->fo.client_fail;
 	if (ts->wscale_ok) {
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = ts->snd_wscale;
@@ -379,6 +389,8 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		return -EINVAL;
 
 	switch (optname) {
+	case TCP_FASTOPEN_KEY:
+		return tcpalt_fastopen_get_key(sk, optval, optlen);
 	case TCP_INFO: {
 		struct tcp_info info;
 
@@ -463,6 +475,11 @@ int tcpalt_getsockopt(struct socket *sock, int level, int optname, char __user *
 		break;
 	case TCP_INQ:
 		val = READ_ONCE(ts->recvmsg_inq);
+		break;
+	case TCP_FASTOPEN:
+	case TCP_FASTOPEN_CONNECT:
+	case TCP_FASTOPEN_NO_COOKIE:
+		tcpalt_fastopen_getsockopt(sk, optname, &val);
 		break;
 	default:
 		idx = tcpalt_stored_idx(optname);

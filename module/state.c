@@ -167,4 +167,6 @@ void tcpalt_set_state(struct sock *sk, int state)
 		tcpalt_trace_sk(sk, old, state);
 	inet_sk_set_state(sk, state);
 	tcpalt_mib_inc(sock_net(sk), TCPALT_MIB_ENTER_STATE + state);
+	if (old == TCP_SYN_RECV && tcpalt_sk(sk)->fo.listener)
+		tcpalt_fastopen_child_end(sk);	/* its place in TCP_FASTOPEN's queue */
 }

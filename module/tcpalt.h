@@ -28,6 +28,8 @@
  *      a child's lock
  *   3. tcpalt_ehash_lock / tcpalt_lhash_lock (writers of the lookup tables; readers use RCU)
  *   4. tcpalt_net::all_lock (a namespace's list of entries, the one /proc/tcpalt walks)
+ *   5. tcpalt_net::fo_lock (the namespace's Fast Open cookie cache), with BH disabled;
+ *      nothing is taken under it
  * Every protocol field of struct tcpalt_sock is protected by the socket lock (1) unless its
  * comment says otherwise.  State changes happen only through tcpalt_set_state().
  *
@@ -41,6 +43,7 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/rbtree.h>
+#include <linux/siphash.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <net/inet_sock.h>
@@ -135,6 +138,71 @@ enum {
 };
 
 struct tcpalt_port;
+
+/* net.ipv4.tcp_fastopen bits, as Linux's TFO_* (include/net/tcp.h). */
+#define TCPALT_TFO_CLIENT_ENABLE	0x1
+#define TCPALT_TFO_SERVER_ENABLE	0x2
+#define TCPALT_TFO_CLIENT_NO_COOKIE	0x4
+#define TCPALT_TFO_SERVER_NO_COOKIE	0x200
+#define TCPALT_TFO_SERVER_WO_SOCKOPT1	0x400
+#define TCPALT_TFO_COOKIE_LEN		8	/* tcpalt's cookies (TCP_FASTOPEN_COOKIE_SIZE) */
+#define TCPALT_TFO_CACHE_SIZE		32	/* cached cookies per namespace */
+
+/**
+ * struct tcpalt_fo_ctx - TCP_FASTOPEN_KEY: a socket's own server cookie keys (RCU).
+ * @rcu: deferred free
+ * @num: keys: the primary one, and a backup that cookies are still checked against
+ * @key: the keys
+ */
+struct tcpalt_fo_ctx {
+	struct rcu_head rcu;
+	int num;
+	siphash_key_t key[2];
+};
+
+/**
+ * struct tcpalt_fo - a socket's TCP Fast Open state (fastopen.c; RFC 7413).
+ * @ctx: TCP_FASTOPEN_KEY's keys, or NULL (the module's key); replaced under RCU
+ * @max_qlen: TCP_FASTOPEN: Fast Open children that may wait in SYN-RECEIVED (listener)
+ * @qlen: Fast Open children now in SYN-RECEIVED (listener; atomic, the LISTEN path is lockless)
+ * @listener: a Fast Open child still in SYN-RECEIVED: the listener whose @qlen counts it (a
+ *	      reference is held)
+ * @msg: sendmsg()'s data, while a MSG_FASTOPEN or deferred connect is in progress
+ * @copied: bytes of @msg that went in the SYN
+ * @connect: TCP_FASTOPEN_CONNECT
+ * @no_cookie: TCP_FASTOPEN_NO_COOKIE
+ * @defer: connect() was deferred to the first write (TCP_FASTOPEN_CONNECT with a cookie)
+ * @req: the next SYN is a Fast Open one (data with a cookie, or a cookie request)
+ * @send_opt: the next SYN or SYN-ACK carries the option (@cookie_len bytes; 0: request)
+ * @exp: in the experimental form
+ * @syn_fastopen: our SYN carried the option (a SYN-ACK's cookie is then taken)
+ * @syn_data: our SYN carried data
+ * @syn_data_acked: the SYN's data was acknowledged / accepted (TCPI_OPT_SYN_DATA)
+ * @client_fail: why the client's Fast Open failed, TFO_* of enum tcp_fastopen_client_fail
+ *		 (TCP_INFO tcpi_fastopen_client_fail)
+ * @cookie_len: bytes in @cookie
+ * @cookie: the cookie to send
+ */
+struct tcpalt_fo {
+	struct tcpalt_fo_ctx __rcu *ctx;
+	int max_qlen;
+	atomic_t qlen;
+	struct sock *listener;
+	struct msghdr *msg;
+	size_t copied;
+	u8 connect;
+	u8 no_cookie;
+	u8 defer;
+	u8 req;
+	u8 send_opt;
+	u8 exp;
+	u8 syn_fastopen;
+	u8 syn_data;
+	u8 syn_data_acked;
+	u8 client_fail;
+	u8 cookie_len;
+	u8 cookie[TCPALT_FASTOPEN_COOKIE_MAX];
+};
 
 /**
  * struct tcpalt_sock - one AF_TCPALT socket (listener, connection or unconnected).
@@ -273,6 +341,7 @@ struct tcpalt_port;
  * @defer_acked: a child waiting for data got the handshake-completing ACK (TCP_DEFER_ACCEPT)
  * @recvmsg_inq: TCP_INQ: recvmsg() reports the bytes left to read (TCP_CM_INQ)
  * @stored_opts: TCP options accepted for compatibility (sockopt.c)
+ * @fo: TCP Fast Open (fastopen.c)
  */
 struct tcpalt_sock {
 	struct inet_sock inet;
@@ -407,6 +476,7 @@ struct tcpalt_sock {
 	u8 defer_acked;
 	u8 recvmsg_inq;
 	int stored_opts[1];
+	struct tcpalt_fo fo;
 };
 
 static inline struct tcpalt_sock *tcpalt_sk(const struct sock *sk)
@@ -482,6 +552,20 @@ struct tcpalt_tw {
 	struct rcu_head rcu;
 };
 
+/**
+ * struct tcpalt_fo_cache - a Fast Open cookie a server gave us (fastopen.c).
+ * @daddr: the server's address (0: a free slot)
+ * @len: cookie length
+ * @cookie: the cookie
+ * @stamp: jiffies when last set or used (the oldest goes first)
+ */
+struct tcpalt_fo_cache {
+	__be32 daddr;
+	u8 len;
+	u8 cookie[TCPALT_FASTOPEN_COOKIE_MAX];
+	unsigned long stamp;
+};
+
 /* Per-namespace settings and counters (sysctl.c, proc.c). */
 struct tcpalt_net {
 	int msl_ms;
@@ -504,6 +588,9 @@ struct tcpalt_net {
 	 */
 	spinlock_t all_lock;
 	struct list_head all;
+	/* Fast Open cookies by server (fastopen.c); fo_lock taken with BHs off, nothing inside. */
+	spinlock_t fo_lock;
+	struct tcpalt_fo_cache fo_cache[TCPALT_TFO_CACHE_SIZE];
 };
 
 /* main.c */
@@ -558,6 +645,8 @@ void tcpalt_reset(struct sock *sk, int err);
 void tcpalt_release_cb(struct sock *sk);
 
 /* af.c */
+int __tcpalt_stream_connect(struct socket *sock, struct sockaddr *uaddr, int addr_len, int flags,
+			    bool is_sendmsg);
 int tcpalt_af_init(void);
 void tcpalt_af_exit(void);
 
@@ -633,6 +722,7 @@ void tcpalt_send_reply(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8
 void tcpalt_send_reply_ts(struct net *net, struct sk_buff *in, u32 seq, u32 ack, u8 flags,
 			  u16 win, u32 tsval, u32 tsecr);
 void tcpalt_send_cookie_synack(struct net *net, struct sk_buff *in, u16 peer_mss, u16 win);
+int tcpalt_send_syn_data(struct sock *sk);
 void __tcpalt_push(struct sock *sk, int how);
 static inline void tcpalt_push(struct sock *sk)
 {
@@ -737,6 +827,23 @@ u32 tcpalt_cookie_make(__be32 laddr, __be32 raddr, __be16 lport, __be16 rport, u
 		       u16 *mss, u32 minute);
 u16 tcpalt_cookie_check(__be32 laddr, __be32 raddr, __be16 lport, __be16 rport, u32 peer_isn,
 			u32 cookie, u32 minute);
+
+/* fastopen.c */
+void tcpalt_fastopen_init(void);
+void tcpalt_fastopen_net_init(struct net *net);
+int tcpalt_fastopen_setsockopt(struct sock *sk, int optname, int val);
+int tcpalt_fastopen_getsockopt(struct sock *sk, int optname, int *val);
+int tcpalt_fastopen_set_key(struct sock *sk, sockptr_t optval, unsigned int optlen);
+int tcpalt_fastopen_get_key(struct sock *sk, char __user *optval, int __user *optlen);
+void tcpalt_fastopen_destroy(struct sock *sk);
+void tcpalt_fastopen_listen(struct sock *sk, int backlog);
+bool tcpalt_fastopen_syn(struct sock *sk, struct sock *child, struct sk_buff *skb);
+void tcpalt_fastopen_child_end(struct sock *sk);
+bool tcpalt_fastopen_defer_connect(struct sock *sk);
+bool tcpalt_fastopen_send_syn(struct sock *sk);
+bool tcpalt_fastopen_synack(struct sock *sk, struct sk_buff *skb);
+void tcpalt_fastopen_out_options(struct tcpalt_sock *ts, struct tcpalt_opts_out *o);
+int tcpalt_fastopen_sendmsg(struct socket *sock, struct msghdr *msg, size_t *copied);
 
 /* proc.c, sysctl.c */
 int tcpalt_proc_init(void);

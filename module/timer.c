@@ -302,11 +302,11 @@ static void tcpalt_rtx_timeout(struct sock *sk)
 	}
 	if (sk->sk_state == TCP_SYN_RECV && ts->syn_retries >= tn->synack_retries &&
 	    !(ts->passive && ts->defer_acked && ts->syn_retries < ts->defer_accept)) {
-		if (ts->passive) {
+		if (ts->passive && !ts->fo.listener) {
 			tcpalt_done(sk);	/* half-open connection never completed: drop it */
 			return;
 		}
-		/* Simultaneous open: give up as a connect() that timed out. */
+		/* Simultaneous open, or a Fast Open child: give up as a connection timed out. */
 		tcpalt_reset(sk, tcpalt_timeout_err(sk));
 		return;
 	}
