@@ -464,21 +464,34 @@ TEST(shim_converted_looks_inet)
 	socket_looks_inet(_metadata, "--ports=5100");
 }
 
+/*
+ * Run the probe in mode both ways the shim makes a tcpalt socket: way 0 at socket(), way 1
+ * converted at listen()/connect() (--ports), on a port each (the first run's TIME-WAIT keeps
+ * its own).  Fills out[64] (the probe's output file) and fam[16] (tcpalt's family number).
+ */
+#define WAY(k)	((k) ? "converted (--ports)" : "at socket()")
+
+static int probe_way(char *out, char *fam, const char *mode, unsigned int way)
+{
+	char ports[32];
+
+	if (setup())
+		return -1;
+	snprintf(out, 64, "%s", path("probe.out"));
+	snprintf(fam, 16, "%d", tcpalt_family());
+	snprintf(ports, sizeof(ports), "--ports=%d", PORT + way);
+	return run_probe(out, path("probe.err"), mode, PORT + way, NULL, way ? ports : NULL,
+			 NULL);
+}
+
 /* SO_REUSEPORT set on the kernel socket reaches the tcpalt one (at SOL_TCPALT). */
 TEST(shim_reuseport)
 {
-	static const char *const opts[] = { NULL, "--ports=5101" };
 	char out[64], val[64], fam[16];
 	unsigned int k;
 
-	ASSERT_EQ(0, setup());
-	snprintf(out, sizeof(out), "%s", path("probe.out"));
-	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
 	for (k = 0; k < 2; k++) {
-		/* A port each: the first run's TIME-WAIT keeps its own. */
-		ASSERT_EQ(0, run_probe(out, path("probe.err"), "reuseport", PORT + k, NULL, opts[k],
-				       NULL))
-			TH_LOG("%s", opts[k] ? opts[k] : "at socket()");
+		ASSERT_EQ(0, probe_way(out, fam, "reuseport", k)) TH_LOG("%s", WAY(k));
 		EXPECT_STREQ("0", PV("listen0"));
 		EXPECT_STREQ("0", PV("listen1"));	/* EADDRINUSE (98) without the option */
 		EXPECT_STREQ(fam, PV("listen0_raw"));
@@ -494,18 +507,11 @@ TEST(shim_reuseport)
  */
 TEST(shim_zerocopy)
 {
-	static const char *const opts[] = { NULL, "--ports=5101" };
 	char out[64], val[64], fam[16];
 	unsigned int k;
 
-	ASSERT_EQ(0, setup());
-	snprintf(out, sizeof(out), "%s", path("probe.out"));
-	snprintf(fam, sizeof(fam), "%d", tcpalt_family());
 	for (k = 0; k < 2; k++) {
-		/* A port each: the first run's TIME-WAIT keeps its own. */
-		ASSERT_EQ(0, run_probe(out, path("probe.err"), "zerocopy", PORT + k, NULL, opts[k],
-				       NULL))
-			TH_LOG("%s", opts[k] ? opts[k] : "at socket()");
+		ASSERT_EQ(0, probe_way(out, fam, "zerocopy", k)) TH_LOG("%s", WAY(k));
 		EXPECT_STREQ("0", PV("client_set"));
 		EXPECT_STREQ(fam, PV("client_raw"));
 		EXPECT_STREQ("1", PV("client_zerocopy"));
