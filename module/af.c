@@ -157,22 +157,21 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 	ts->h.laddr = inet->inet_saddr;
 	ts->h.raddr = inet->inet_daddr;
 	ts->h.rport = inet->inet_dport;
-	for (tries = 0; ; tries++) {
-		if (!inet->inet_num) {
-			err = tcpalt_port_reserve(sk, inet->inet_saddr, 0);
-			if (err)
-				goto fail;
-		}
+	if (autobind) {
+		/* A fresh port whose 4-tuple is taken (by a TIME-WAIT entry): another one. */
+		tries = 0;
+		do {
+			err = tcpalt_port_connect(sk, inet->inet_saddr);
+		} while (err == -EAGAIN && ++tries < 16);
+		if (err == -EAGAIN)
+			err = -EADDRNOTAVAIL;
+		if (err)
+			goto fail;
+	} else {
 		ts->h.lport = inet->inet_sport;
 		err = tcpalt_ehash_insert(&ts->h);
-		if (!err)
-			break;
-		/* The 4-tuple is taken (maybe by a TIME-WAIT entry): another port. */
-		if (!autobind || tries >= 16)
+		if (err)
 			goto fail;
-		tcpalt_port_release(sk, true);
-		inet->inet_num = 0;
-		inet->inet_sport = 0;
 	}
 	atomic_set(&inet->inet_id, get_random_u16());
 	ts->iss = tcpalt_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,

@@ -6,8 +6,10 @@
  * whichever of the two stacks asks second, with the kernel's exact SO_REUSEADDR rules, and an
  * ephemeral port is one the kernel TCP picked for the shadow, so it never collides.
  */
+#include <linux/hash.h>
 #include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
@@ -23,12 +25,47 @@
  * @ref: holders
  * @sock: the kernel TCP socket
  * @node: on tcpalt_release_list while it waits for the worker
+ * @cnode: in tcpalt_cports while connections may share it (a port connect() picked)
+ * @net: the namespace (in tcpalt_cports)
+ * @addr: the local address it is bound to (in tcpalt_cports)
+ * @num: the port, host order (in tcpalt_cports)
+ * @dev: the device the sockets are bound to, 0 for none (in tcpalt_cports)
  */
 struct tcpalt_port {
 	refcount_t ref;
 	struct socket *sock;
 	struct llist_node node;
+	struct hlist_node cnode;
+	const struct net *net;
+	__be32 addr;
+	u16 num;
+	int dev;
 };
+
+/*
+ * The ports connect() picked, by port number: a connection to another peer may use one too
+ * (only the 4-tuple must be unique, as in __inet_hash_connect()) once the kernel TCP has no
+ * free port left.  The kernel TCP never picks them (they are bound), so only tcpalt's own
+ * connection table decides.
+ */
+#define TCPALT_CPORT_BITS	8
+static struct hlist_head tcpalt_cports[1 << TCPALT_CPORT_BITS];
+static DEFINE_SPINLOCK(tcpalt_cport_lock);
+
+static struct hlist_head *tcpalt_cport_bucket(u16 num)
+{
+	return &tcpalt_cports[hash_32(num, TCPALT_CPORT_BITS)];
+}
+
+/* Its last holder let go: no connection may take it any more. */
+static void tcpalt_cport_unhash(struct tcpalt_port *port)
+{
+	if (hlist_unhashed_lockless(&port->cnode))
+		return;
+	spin_lock_bh(&tcpalt_cport_lock);
+	hlist_del_init(&port->cnode);
+	spin_unlock_bh(&tcpalt_cport_lock);
+}
 
 /*
  * Reservations whose last holder let go in softirq (a TIME-WAIT entry ending, a connection
@@ -105,6 +142,7 @@ void tcpalt_port_put(struct tcpalt_port *port, bool can_sleep)
 {
 	if (!port || !refcount_dec_and_test(&port->ref))
 		return;
+	tcpalt_cport_unhash(port);
 	if (can_sleep) {
 		tcpalt_port_free(port);
 		return;
@@ -156,6 +194,7 @@ int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOBUFS;
+	INIT_HLIST_NODE(&p->cnode);
 	err = sock_create_kern(sock_net(sk), AF_INET, SOCK_STREAM, IPPROTO_TCP, &sh);
 	if (err) {
 		kfree(p);
@@ -190,6 +229,91 @@ int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port)
 	inet_sk(sk)->inet_num = inet_sk(sh->sk)->inet_num;
 	inet_sk(sk)->inet_sport = htons(inet_sk(sk)->inet_num);
 	return 0;
+}
+
+/* A reservation connect() made that a connection from @sk at @addr:@num may share, held. */
+static struct tcpalt_port *tcpalt_cport_find(struct sock *sk, __be32 addr, u16 num)
+{
+	struct tcpalt_port *p, *found = NULL;
+
+	spin_lock_bh(&tcpalt_cport_lock);
+	hlist_for_each_entry(p, tcpalt_cport_bucket(num), cnode) {
+		if (p->num == num && p->addr == addr && net_eq(p->net, sock_net(sk)) &&
+		    p->dev == sk->sk_bound_dev_if && refcount_inc_not_zero(&p->ref)) {
+			found = p;
+			break;
+		}
+	}
+	spin_unlock_bh(&tcpalt_cport_lock);
+	return found;
+}
+
+/**
+ * tcpalt_port_connect() - a local port for connect() from @addr: a free one the kernel TCP
+ * picks, or, when none is left, one that other connections from @addr use already but whose
+ * 4-tuple with this peer is free (__inet_hash_connect()); the connection is then in the
+ * established table.
+ * @sk: the tcpalt socket, its remote end and local address set in its hash node; process
+ *      context, socket locked
+ * @addr: local address
+ *
+ * Return: 0, -EAGAIN if the 4-tuple of a fresh port is taken all the same (try again),
+ * -EADDRNOTAVAIL if every port of net.ipv4.ip_local_port_range is taken toward this peer, or
+ * another error of the kernel TCP's bind().
+ */
+int tcpalt_port_connect(struct sock *sk, __be32 addr)
+{
+	struct tcpalt_sock *ts = tcpalt_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	int err, low, high, span, i, first;
+
+	err = tcpalt_port_reserve(sk, addr, 0);
+	if (!err) {
+		struct tcpalt_port *p = ts->port;
+
+		ts->h.lport = inet->inet_sport;
+		err = tcpalt_ehash_insert(&ts->h);
+		if (err) {
+			tcpalt_port_release(sk, true);
+			inet->inet_num = 0;
+			inet->inet_sport = 0;
+			return -EAGAIN;
+		}
+		p->net = sock_net(sk);
+		p->addr = addr;
+		p->num = inet->inet_num;
+		p->dev = sk->sk_bound_dev_if;
+		spin_lock_bh(&tcpalt_cport_lock);
+		hlist_add_head(&p->cnode, tcpalt_cport_bucket(p->num));
+		spin_unlock_bh(&tcpalt_cport_lock);
+		return 0;
+	}
+	if (err != -EADDRINUSE)
+		return err;
+
+	/* The kernel TCP has no free port: share one, from a random place in the range. */
+	inet_get_local_port_range(sock_net(sk), &low, &high);
+	span = high - low + 1;
+	first = span > 0 ? get_random_u32_below(span) : 0;
+	for (i = 0; i < span; i++) {
+		u16 num = low + (first + i) % span;
+		struct tcpalt_port *p = tcpalt_cport_find(sk, addr, num);
+
+		if (!p)
+			continue;
+		ts->h.lport = htons(num);
+		if (!tcpalt_ehash_insert(&ts->h)) {
+			ts->port = p;
+			inet->inet_num = num;
+			inet->inet_sport = htons(num);
+			return 0;
+		}
+		tcpalt_port_put(p, true);
+		if (!(i & 255))
+			cond_resched();
+	}
+	ts->h.lport = 0;
+	return -EADDRNOTAVAIL;
 }
 
 /**

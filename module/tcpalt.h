@@ -683,6 +683,7 @@ struct sock *tcpalt_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
 int tcpalt_port_init(void);
 void tcpalt_port_exit(void);
 int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port);
+int tcpalt_port_connect(struct sock *sk, __be32 addr);
 void tcpalt_port_release(struct sock *sk, bool can_sleep);
 int tcpalt_port_listen(struct sock *sk, int backlog);
 void tcpalt_port_unlisten(struct sock *sk);

@@ -1071,6 +1071,91 @@ TEST_F(api, sndbuf_after_connect_matches_tcp)
 	}
 }
 
+/*
+ * Connect to 127.0.0.1:port with a port from the ephemeral range; the fd, or -errno (the
+ * socket closed).
+ */
+static int connect_to(int fam, unsigned short port)
+{
+	struct sockaddr_in to = sl_loopback(port);
+	int fd = new_sock(fam), err;
+
+	if (fd < 0)
+		return -errno;
+	err = sl_connect(fd, &to, SL_STEP_MS);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * connect(2): with every port of net.ipv4.ip_local_port_range taken by connections to the
+ * same server (open ones, then ones the client closed first, in TIME-WAIT), the next
+ * connect() fails with EADDRNOTAVAIL, as __inet_hash_connect() fails; the listener's
+ * accepted sockets stay open so that the port of each connection stays taken.
+ */
+TEST_F(api, ephemeral_ports_exhausted_eaddrnotavail)
+{
+	int l = sl_listener(self->fam, PORT, 16), c[4], s[4], i;
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/ip_local_port_range", "40000 40003"));
+	/* No TIME-WAIT reuse on loopback: the ports must stay taken for the whole test. */
+	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "0"));
+	for (i = 0; i < 4; i++) {
+		c[i] = connect_to(self->fam, PORT);
+		ASSERT_LE(0, c[i]) TH_LOG("connection %d: %s", i, strerror(-c[i]));
+		s[i] = sl_accept(l, SL_STEP_MS);
+		ASSERT_LE(0, s[i]);
+	}
+	EXPECT_EQ(-EADDRNOTAVAIL, connect_to(self->fam, PORT));
+	/* Closed by the client first: TIME-WAIT keeps the 4-tuples, and so the ports. */
+	for (i = 0; i < 4; i++) {
+		char ch;
+
+		ASSERT_EQ(0, close(c[i]));
+		ASSERT_EQ(0, sl_set_timeouts(s[i], SL_STEP_MS));
+		EXPECT_EQ(0, recv(s[i], &ch, 1, 0));
+		close(s[i]);
+	}
+	EXPECT_EQ(-EADDRNOTAVAIL, connect_to(self->fam, PORT));
+	close(l);
+}
+
+/*
+ * connect(2) needs the 4-tuple to be unique, not the port: with every ephemeral port taken by
+ * connections to one server, connections to another server still get ports (each one
+ * already in use toward the first), as __inet_hash_connect() shares them.
+ */
+TEST_F(api, ephemeral_ports_shared_across_servers)
+{
+	int la = sl_listener(self->fam, PORT, 16), lb = sl_listener(self->fam, PORT + 1, 16);
+	int a[4], b[4], i;
+
+	ASSERT_LE(0, la);
+	ASSERT_LE(0, lb);
+	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/ip_local_port_range", "40000 40003"));
+	for (i = 0; i < 4; i++) {
+		a[i] = connect_to(self->fam, PORT);
+		ASSERT_LE(0, a[i]) TH_LOG("connection %d to the first server: %s", i,
+					  strerror(-a[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		b[i] = connect_to(self->fam, PORT + 1);
+		ASSERT_LE(0, b[i]) TH_LOG("connection %d to the second server: %s", i,
+					  strerror(-b[i]));
+	}
+	EXPECT_EQ(-EADDRNOTAVAIL, connect_to(self->fam, PORT + 1));
+	for (i = 0; i < 4; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+	close(la);
+	close(lb);
+}
+
 /* SO_KEEPALIVE and TCP_KEEPIDLE/INTVL/CNT: defaults 7200/75/9, round-trip, range EINVAL. */
 TEST_F(api, keepalive_options)
 {

@@ -1818,4 +1818,147 @@ TEST_F_TIMEOUT(stress, netns_exit_with_connections, 60)
 	}
 }
 
+/* ---- 9. two ephemeral ports for four connector threads and three servers ---- */
+
+#define PS_PORT		7600	/* the servers: 7600..7602 */
+#define PS_SERVERS	3
+#define PS_CONNECTORS	4
+#define PS_LOW		40000	/* net.ipv4.ip_local_port_range: two ports */
+#define PS_HIGH		40001
+
+struct ps {
+	int fam, l[PS_SERVERS];
+	long long end;
+	int stop, ok, served, notavail, open, max_open;
+	struct faults f;
+};
+
+struct ps_arg {
+	struct ps *ps;
+	int idx;
+};
+
+/*
+ * A server: echo each connection's byte and close first, so its end goes to TIME-WAIT and
+ * the client's port is let go when the client's LAST-ACK ends, in softirq.
+ */
+static void *ps_server(void *arg)
+{
+	struct ps_arg *a = arg;
+	struct ps *ps = a->ps;
+
+	while (!aload(&ps->stop)) {
+		int fd = accept4(ps->l[a->idx], NULL, NULL, SOCK_CLOEXEC);
+		char c;
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				fault(&ps->f, "accept: %s", strerror(errno));
+			continue;
+		}
+		sl_set_timeouts(fd, STEP_MS);
+		if (recv(fd, &c, 1, MSG_WAITALL) != 1 || send(fd, &c, 1, MSG_NOSIGNAL) != 1)
+			fault(&ps->f, "server %d: %s", a->idx, strerror(errno));
+		else
+			ainc(&ps->served);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* One connection from a connector; false when connect() found no port (EADDRNOTAVAIL). */
+static bool ps_connect_once(struct ps *ps, unsigned int n)
+{
+	struct sockaddr_in to = sl_loopback(PS_PORT + n % PS_SERVERS), me;
+	int fd = socket(ps->fam, SOCK_STREAM | SOCK_CLOEXEC, 0), err, open;
+	socklen_t len = sizeof(me);
+	char c = 'a' + n % 26, r = 0;
+
+	if (fd < 0) {
+		fault(&ps->f, "socket: %s", strerror(errno));
+		return true;
+	}
+	err = sl_connect(fd, &to, STEP_MS);
+	if (err) {
+		if (err == -EADDRNOTAVAIL)
+			ainc(&ps->notavail);
+		else
+			fault(&ps->f, "connect: %s", strerror(-err));
+		close(fd);
+		return err != -EADDRNOTAVAIL;
+	}
+	open = __atomic_add_fetch(&ps->open, 1, __ATOMIC_RELAXED);
+	if (open > aload(&ps->max_open))
+		astore(&ps->max_open, open);	/* a report only: races may lose a maximum */
+	if (getsockname(fd, (struct sockaddr *)&me, &len) || ntohs(me.sin_port) < PS_LOW ||
+	    ntohs(me.sin_port) > PS_HIGH)
+		fault(&ps->f, "local port %u outside the range", ntohs(me.sin_port));
+	sl_set_timeouts(fd, STEP_MS);
+	if (send(fd, &c, 1, MSG_NOSIGNAL) != 1 || recv(fd, &r, 1, MSG_WAITALL) != 1 || r != c ||
+	    recv(fd, &r, 1, 0) != 0)
+		fault(&ps->f, "exchange from port %u: %s", ntohs(me.sin_port), strerror(errno));
+	else
+		ainc(&ps->ok);
+	__atomic_sub_fetch(&ps->open, 1, __ATOMIC_RELAXED);
+	close(fd);
+	return true;
+}
+
+static void *ps_connector(void *arg)
+{
+	struct ps_arg *a = arg;
+	unsigned int n = a->idx;
+
+	while (sl_now_ms() < a->ps->end)
+		if (!ps_connect_once(a->ps, n++))
+			sl_sleep_ms(1);
+	return NULL;
+}
+
+/*
+ * Connector threads share two ephemeral ports among connections to three servers while the
+ * ports' last connections end in softirq: connect() must pick a port whose 4-tuple is free
+ * (or fail with EADDRNOTAVAIL), never a 4-tuple in use, and every exchange must work.  Run on
+ * the debug kernel, this puts connect()'s port sharing under lockdep and KASAN.
+ */
+TEST_F_TIMEOUT(stress, shared_ephemeral_ports, 40)
+{
+	struct ps ps = { .fam = self->fam, .f = FAULTS_INIT };
+	struct ps_arg sa[PS_SERVERS], ca[PS_CONNECTORS];
+	pthread_t st[PS_SERVERS], ct[PS_CONNECTORS];
+	char range[32];
+	int i;
+
+	snprintf(range, sizeof(range), "%d %d", PS_LOW, PS_HIGH);
+	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/ip_local_port_range", range));
+	for (i = 0; i < PS_SERVERS; i++) {
+		ps.l[i] = sl_listener(self->fam, PS_PORT + i, 64);
+		ASSERT_LE(0, ps.l[i]) TH_LOG("listener: %s", strerror(-ps.l[i]));
+		ASSERT_EQ(0, sl_set_timeouts(ps.l[i], 200));
+	}
+	ps.end = sl_now_ms() + stress_ms();
+	for (i = 0; i < PS_SERVERS; i++) {
+		sa[i] = (struct ps_arg){ .ps = &ps, .idx = i };
+		ASSERT_EQ(0, pthread_create(&st[i], NULL, ps_server, &sa[i]));
+	}
+	for (i = 0; i < PS_CONNECTORS; i++) {
+		ca[i] = (struct ps_arg){ .ps = &ps, .idx = i };
+		ASSERT_EQ(0, pthread_create(&ct[i], NULL, ps_connector, &ca[i]));
+	}
+	for (i = 0; i < PS_CONNECTORS; i++)
+		pthread_join(ct[i], NULL);
+	astore(&ps.stop, 1);
+	for (i = 0; i < PS_SERVERS; i++) {
+		pthread_join(st[i], NULL);
+		close(ps.l[i]);
+	}
+	TH_LOG("%d connections from 2 ports (at most %d open at once), %d served, %d connect() "
+	       "EADDRNOTAVAIL", ps.ok, ps.max_open, ps.served, ps.notavail);
+	EXPECT_EQ(0, ps.f.n) TH_LOG("%d faults: %s", ps.f.n, ps.f.text);
+	EXPECT_EQ(ps.ok, ps.served);
+	EXPECT_LE(2 * PS_SERVERS, ps.ok) TH_LOG("too few connections to call it a test");
+	EXPECT_NO_LEFTOVERS(variant->alt, PS_LOW);
+	EXPECT_NO_LEFTOVERS(variant->alt, PS_HIGH);
+}
+
 TEST_HARNESS_MAIN
