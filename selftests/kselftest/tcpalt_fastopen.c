@@ -64,31 +64,6 @@
 #define TFO_SYSCTL	"/proc/sys/net/ipv4/tcp_fastopen"
 #define WAIT_MS		2000
 
-/* A counter of the stack: /proc/tcpalt/stats, or TcpExt in /proc/net/netstat; -1 if absent. */
-static long fo_stat(bool alt, const char *name)
-{
-	char names[4096], vals[4096], *n, *v, *sn, *sv;
-	long ret = -1;
-	FILE *f;
-
-	if (alt)
-		return sl_tcpalt_stat(name);
-	f = fopen("/proc/net/netstat", "r");
-	if (!f)
-		return -1;
-	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
-		if (strncmp(names, "TcpExt:", 7))
-			continue;
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(vals, " \n", &sv);
-		while ((n = strtok_r(NULL, " \n", &sn)) && (v = strtok_r(NULL, " \n", &sv)))
-			if (!strcmp(n, name))
-				ret = atol(v);
-	}
-	fclose(f);
-	return ret;
-}
-
 static int set_int(int fd, int opt, int val)
 {
 	return setsockopt(fd, SOL_TCP, opt, &val, sizeof(val)) ? errno : 0;
@@ -300,17 +275,17 @@ TEST_F_TIMEOUT(fo, cookie_data, 30)
 	sl_fill(data, sizeof(data), 1, 0);
 	lfd = fo_listener(self, 16);
 	ASSERT_LE(0, lfd);
-	reqd = fo_stat(self->salt, "TCPFastOpenCookieReqd");
-	passive = fo_stat(self->salt, "TCPFastOpenPassive");
-	active = fo_stat(self->calt, "TCPFastOpenActive");
+	reqd = sl_stack_stat(self->salt, "TCPFastOpenCookieReqd");
+	passive = sl_stack_stat(self->salt, "TCPFastOpenPassive");
+	active = sl_stack_stat(self->calt, "TCPFastOpenActive");
 
 	/* No cookie yet: the SYN asks for one, the data follows the handshake. */
 	s = fo_round(_metadata, self, lfd, false, sizeof(data), data, sizeof(data), &c);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(0, tcpi_options(c) & TCPI_OPT_SYN_DATA);
 	EXPECT_EQ(0, tcpi_options(s) & TCPI_OPT_SYN_DATA);
-	EXPECT_EQ(reqd + 1, fo_stat(self->salt, "TCPFastOpenCookieReqd"));
-	EXPECT_EQ(passive, fo_stat(self->salt, "TCPFastOpenPassive"));
+	EXPECT_EQ(reqd + 1, sl_stack_stat(self->salt, "TCPFastOpenCookieReqd"));
+	EXPECT_EQ(passive, sl_stack_stat(self->salt, "TCPFastOpenPassive"));
 	close(c);
 	close(s);
 
@@ -320,8 +295,8 @@ TEST_F_TIMEOUT(fo, cookie_data, 30)
 	EXPECT_EQ(POLLOUT, sl_poll_for(c, POLLOUT, POLLOUT, WAIT_MS) & POLLOUT);
 	EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(c) & TCPI_OPT_SYN_DATA);
 	EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(s) & TCPI_OPT_SYN_DATA);
-	EXPECT_EQ(passive + 1, fo_stat(self->salt, "TCPFastOpenPassive"));
-	EXPECT_EQ(active + 1, fo_stat(self->calt, "TCPFastOpenActive"));
+	EXPECT_EQ(passive + 1, sl_stack_stat(self->salt, "TCPFastOpenPassive"));
+	EXPECT_EQ(active + 1, sl_stack_stat(self->calt, "TCPFastOpenActive"));
 	/* The connection goes on as any other. */
 	EXPECT_EQ(5, send(s, "reply", 5, 0));
 	EXPECT_EQ(0, read_all(c, (const uint8_t *)"reply", 5));
@@ -332,7 +307,7 @@ TEST_F_TIMEOUT(fo, cookie_data, 30)
 	s = fo_round(_metadata, self, lfd, false, sizeof(data), data, sizeof(data), &c);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(c) & TCPI_OPT_SYN_DATA);
-	EXPECT_EQ(passive + 2, fo_stat(self->salt, "TCPFastOpenPassive"));
+	EXPECT_EQ(passive + 2, sl_stack_stat(self->salt, "TCPFastOpenPassive"));
 	close(c);
 	close(s);
 	close(lfd);
@@ -397,11 +372,11 @@ TEST_F_TIMEOUT(fo, sysctl_bits, 30)
 
 	/* 5: the client sends data without a cookie; the server does not take it. */
 	ASSERT_EQ(0, tfo_sysctl(5));
-	fail = fo_stat(self->calt, "TCPFastOpenActiveFail");
+	fail = sl_stack_stat(self->calt, "TCPFastOpenActiveFail");
 	s = fo_round(_metadata, self, lfd, true, sizeof(data), data, sizeof(data), &c);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(0, tcpi_options(s) & TCPI_OPT_SYN_DATA);
-	EXPECT_EQ(fail + 1, fo_stat(self->calt, "TCPFastOpenActiveFail"));
+	EXPECT_EQ(fail + 1, sl_stack_stat(self->calt, "TCPFastOpenActiveFail"));
 	close(c);
 	close(s);
 
@@ -477,7 +452,7 @@ TEST_F_TIMEOUT(fo, key, 30)
 	close(s);
 
 	/* b's primary key changes, k stays as its backup: the cookie still opens with data. */
-	altkey = fo_stat(balt, "TCPFastOpenPassiveAltKey");
+	altkey = sl_stack_stat(balt, "TCPFastOpenPassiveAltKey");
 	ASSERT_EQ(0, setsockopt(b, SOL_TCP, TCP_FASTOPEN_KEY, k + 16, 16));
 	{
 		uint8_t both[32];
@@ -489,7 +464,7 @@ TEST_F_TIMEOUT(fo, key, 30)
 	s = fo_round(_metadata, self, b, true, sizeof(data), data, sizeof(data), &c);
 	ASSERT_LE(0, s);
 	EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(s) & TCPI_OPT_SYN_DATA);
-	EXPECT_EQ(altkey + 1, fo_stat(balt, "TCPFastOpenPassiveAltKey"));
+	EXPECT_EQ(altkey + 1, sl_stack_stat(balt, "TCPFastOpenPassiveAltKey"));
 	close(c);
 	close(s);
 	close(a);
@@ -720,7 +695,7 @@ TEST_F_TIMEOUT(fopeer, server_wire, 30)
 	EXPECT_EQ(3001, s.ack) TH_LOG("%s", SEG(s));
 	ASSERT_EQ(8, seg_cookie(&s, got)) TH_LOG("%s", SEG(s));
 	EXPECT_EQ(0, memcmp(got, cookie, 8));
-	EXPECT_EQ(1, fo_stat(self->alt, "TCPFastOpenPassiveFail"));
+	EXPECT_EQ(1, sl_stack_stat(self->alt, "TCPFastOpenPassiveFail"));
 	fd2 = peer_accept(self->lfd, 200, NULL);
 	EXPECT_EQ(-1, fd2);
 	rst.seq = 3001;
@@ -738,7 +713,7 @@ TEST_F_TIMEOUT(fopeer, server_wire, 30)
 	EXPECT_EQ(TCP_SYN_RECV, tcpi_state(self->fd));
 	EXPECT_EQ(0, read_all(self->fd, data, sizeof(data)));
 	EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(self->fd) & TCPI_OPT_SYN_DATA);
-	EXPECT_EQ(1, fo_stat(self->alt, "TCPFastOpenPassive"));
+	EXPECT_EQ(1, sl_stack_stat(self->alt, "TCPFastOpenPassive"));
 	/* It may answer before the handshake ends (RFC 7413 4.2.2). */
 	EXPECT_EQ(2, send(self->fd, "hi", 2, MSG_DONTWAIT));
 	ASSERT_EQ(1, expect_data(&self->peer, &s));
@@ -750,7 +725,7 @@ TEST_F_TIMEOUT(fopeer, server_wire, 30)
 	ASSERT_EQ(0, peer_fo_syn(&self->peer, 40004, 4000, cookie, 8, data, sizeof(data)));
 	EXPECT_SYNACK(40004, s);
 	EXPECT_EQ(4001, s.ack) TH_LOG("%s", SEG(s));
-	EXPECT_EQ(1, fo_stat(self->alt, "TCPFastOpenListenOverflow"));
+	EXPECT_EQ(1, sl_stack_stat(self->alt, "TCPFastOpenListenOverflow"));
 	rst.seq = 4001;
 	ASSERT_EQ(0, peer_xmit(&self->peer, &rst));
 
@@ -809,8 +784,8 @@ TEST_F_TIMEOUT(fopeer, client_wire, 30)
 
 	/* With the cookie: the SYN carries it and the data; non-blocking sendto() counts it. */
 	for (i = 0; i < 2; i++) {
-		long fail = fo_stat(self->alt, "TCPFastOpenActiveFail");
-		long ok = fo_stat(self->alt, "TCPFastOpenActive");
+		long fail = sl_stack_stat(self->alt, "TCPFastOpenActiveFail");
+		long ok = sl_stack_stat(self->alt, "TCPFastOpenActive");
 		uint32_t kiss;
 
 		abort_close(self->fd);
@@ -834,7 +809,7 @@ TEST_F_TIMEOUT(fopeer, client_wire, 30)
 			ASSERT_EQ(1, expect_data(&self->peer, &s));
 			EXPECT_EQ(kiss + 1, s.seq) TH_LOG("%s", SEG(s));
 			EXPECT_EQ(sizeof(data), s.len) TH_LOG("%s", SEG(s));
-			EXPECT_EQ(fail + 1, fo_stat(self->alt, "TCPFastOpenActiveFail"));
+			EXPECT_EQ(fail + 1, sl_stack_stat(self->alt, "TCPFastOpenActiveFail"));
 			EXPECT_EQ(0, tcpi_options(fd) & TCPI_OPT_SYN_DATA);
 			EXPECT_EQ(2, tcpi_client_fail(fd));	/* TFO_DATA_NOT_ACKED */
 		} else {
@@ -842,7 +817,7 @@ TEST_F_TIMEOUT(fopeer, client_wire, 30)
 			ASSERT_EQ(0, peer_xmit_opts(&self->peer, &synack, opt, 4));
 			ASSERT_EQ(1, peer_expect(&self->peer, TH_ACK, TH_CTL, WAIT_MS, &s));
 			EXPECT_EQ(0, s.len) TH_LOG("%s", SEG(s));
-			EXPECT_EQ(ok + 1, fo_stat(self->alt, "TCPFastOpenActive"));
+			EXPECT_EQ(ok + 1, sl_stack_stat(self->alt, "TCPFastOpenActive"));
 			EXPECT_EQ(TCPI_OPT_SYN_DATA, tcpi_options(fd) & TCPI_OPT_SYN_DATA);
 			EXPECT_EQ(0, tcpi_client_fail(fd));
 		}

@@ -133,41 +133,6 @@ static int wait_inq(int fd, int len, int ms)
 	}
 }
 
-/* A TcpExt counter of /proc/net/netstat (the kernel TCP of this namespace); -1 if absent. */
-static long tcpext(const char *name)
-{
-	static char names[8192], vals[8192];
-	char *sn = NULL, *sv = NULL, *n, *v;
-	long ret = -1;
-	FILE *f;
-
-	f = fopen("/proc/net/netstat", "r");
-	if (!f)
-		return -1;
-	while (ret < 0 && fgets(names, sizeof(names), f)) {
-		if (strncmp(names, "TcpExt:", 7) || !fgets(vals, sizeof(vals), f))
-			continue;
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(vals, " \n", &sv);
-		while (n && v) {
-			if (!strcmp(n, name)) {
-				ret = atol(v);
-				break;
-			}
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-/* The counter both stacks keep under one name: tcpalt's /proc/tcpalt/stats or TcpExt. */
-static long stack_stat(bool alt, const char *name)
-{
-	return alt ? sl_tcpalt_stat(name) : tcpext(name);
-}
-
 /* A field of /proc/meminfo in KiB; -1 if absent. */
 static long meminfo_kb(const char *name)
 {
@@ -812,7 +777,7 @@ TEST_F_TIMEOUT(sp, ooo_copies_and_tiny_segments_bounded, 90)
 
 static long backlog_drops(bool alt)
 {
-	return alt ? sl_tcpalt_stat("BacklogDrop") : tcpext("TCPBacklogDrop");
+	return alt ? sl_tcpalt_stat("BacklogDrop") : sl_tcpext("TCPBacklogDrop");
 }
 
 /* What hole_kept_while_user_holds does while send() holds the socket. */
@@ -1072,9 +1037,9 @@ TEST_F_TIMEOUT(sp, syncookies_always, 20)
 	struct hseg h;
 
 	ASSERT_EQ(0, peer_sysctl("/proc/sys/net/ipv4/tcp_syncookies", "2"));
-	sent = stack_stat(self->alt, "SyncookiesSent");
-	recvd = stack_stat(self->alt, "SyncookiesRecv");
-	failed = stack_stat(self->alt, "SyncookiesFailed");
+	sent = sl_stack_stat(self->alt, "SyncookiesSent");
+	recvd = sl_stack_stat(self->alt, "SyncookiesRecv");
+	failed = sl_stack_stat(self->alt, "SyncookiesFailed");
 	ASSERT_LE(0, sent) TH_LOG("no SyncookiesSent counter");
 	ASSERT_LE(0, recvd);
 	ASSERT_LE(0, failed);
@@ -1091,7 +1056,7 @@ TEST_F_TIMEOUT(sp, syncookies_always, 20)
 	ASSERT_EQ(iss + 1, s.ack) TH_LOG("%s", SEG(s));
 	ASSERT_LT(0, s.mss) TH_LOG("cookie SYN-ACK without MSS: %s", SEG(s));
 	ASSERT_EQ(-1, s.wscale) TH_LOG("cookie SYN-ACK with window scale %d", s.wscale);
-	ASSERT_LT(sent, stack_stat(self->alt, "SyncookiesSent"));
+	ASSERT_LT(sent, sl_stack_stat(self->alt, "SyncookiesSent"));
 
 	peer_fill(data, sizeof(data), 5);
 	h = (struct hseg){
@@ -1106,7 +1071,7 @@ TEST_F_TIMEOUT(sp, syncookies_always, 20)
 	ASSERT_EQ(0, memcmp(in, data, sizeof(in)));
 	ASSERT_EQ(1, peer_expect_ack(p, iss + 1 + sizeof(data), 2000, &s))
 		TH_LOG("data not acknowledged; last skipped: %s", p->last_skipped);
-	ASSERT_LT(recvd, stack_stat(self->alt, "SyncookiesRecv"));
+	ASSERT_LT(recvd, sl_stack_stat(self->alt, "SyncookiesRecv"));
 
 	/* Another SYN, and an ACK that does not return its cookie. */
 	p->port = PPORT + 1;
@@ -1123,7 +1088,7 @@ TEST_F_TIMEOUT(sp, syncookies_always, 20)
 	ASSERT_EQ(1, peer_expect(p, TH_RST, TH_RST, WAIT_MS, &s))
 		TH_LOG("no RST for a wrong cookie; last skipped: %s", p->last_skipped);
 	ASSERT_EQ(h.ack, s.seq) TH_LOG("%s", SEG(s));
-	ASSERT_LT(failed, stack_stat(self->alt, "SyncookiesFailed"));
+	ASSERT_LT(failed, sl_stack_stat(self->alt, "SyncookiesFailed"));
 	ASSERT_EQ(-1, accept_within(self->lfd, 200));
 }
 
@@ -1184,7 +1149,7 @@ TEST_F_TIMEOUT(sp, syncookies_on_overflow, 30)
 
 	ASSERT_EQ(0, peer_sysctl("/proc/sys/net/ipv4/tcp_syncookies", "1"));
 	ASSERT_EQ(0, route_spoofed());
-	sent = stack_stat(self->alt, "SyncookiesSent");
+	sent = sl_stack_stat(self->alt, "SyncookiesSent");
 	ASSERT_LE(0, sent) TH_LOG("no SyncookiesSent counter");
 	self->lfd = listen_at(self->family, "0.0.0.0", LPORT, 4);
 	ASSERT_LE(0, self->lfd);
@@ -1195,8 +1160,8 @@ TEST_F_TIMEOUT(sp, syncookies_on_overflow, 30)
 	usleep(200000);
 	TH_LOG("64 spoofed SYNs: %d rows SYN-RECEIVED, SyncookiesSent +%ld",
 	       count_state(self->alt, "SYN-RECEIVED"),
-	       stack_stat(self->alt, "SyncookiesSent") - sent);
-	ASSERT_LT(sent, stack_stat(self->alt, "SyncookiesSent"));
+	       sl_stack_stat(self->alt, "SyncookiesSent") - sent);
+	ASSERT_LT(sent, sl_stack_stat(self->alt, "SyncookiesSent"));
 
 	c = socket(self->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, c);
@@ -1301,7 +1266,7 @@ TEST_F_TIMEOUT(sp, syn_flood_legit_clients, 60)
 	self->peer.kport = LPORT;
 	memset(&a, 0, sizeof(a));
 	a.lfd = self->lfd;
-	cookies0 = stack_stat(self->alt, "SyncookiesSent");
+	cookies0 = sl_stack_stat(self->alt, "SyncookiesSent");
 	slab0 = meminfo_kb("Slab");
 	objs0 = slab_objs("TCPALT");
 
@@ -1322,7 +1287,7 @@ TEST_F_TIMEOUT(sp, syn_flood_legit_clients, 60)
 	       "%ld accepted; SyncookiesSent +%ld; %d SYN-RECEIVED; Slab %+ld KiB; "
 	       "TCPALT slab objects %ld -> %ld",
 	       self->alt ? "tcpalt" : "kernel TCP", f.sent, flood_ms, l.ok, l.tries, l.worst_ms,
-	       a.accepted, stack_stat(self->alt, "SyncookiesSent") - cookies0, synrecv,
+	       a.accepted, sl_stack_stat(self->alt, "SyncookiesSent") - cookies0, synrecv,
 	       slab1 - slab0, objs0, objs1);
 	for (i = 0; i < l.nslow; i++)
 		TH_LOG("a legitimate connect took %lld ms", l.slow[i]);

@@ -428,6 +428,41 @@ static inline long sl_tcpalt_stat(const char *name)
 	return ret;
 }
 
+/* A TcpExt counter of /proc/net/netstat (the kernel TCP of this namespace); -1 if absent. */
+static inline long sl_tcpext(const char *name)
+{
+	static char names[8192], vals[8192];
+	char *sn = NULL, *sv = NULL, *n, *v;
+	long ret = -1;
+	FILE *f;
+
+	f = fopen("/proc/net/netstat", "r");
+	if (!f)
+		return -1;
+	while (ret < 0 && fgets(names, sizeof(names), f)) {
+		if (strncmp(names, "TcpExt:", 7) || !fgets(vals, sizeof(vals), f))
+			continue;
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(vals, " \n", &sv);
+		while (n && v) {
+			if (!strcmp(n, name)) {
+				ret = atol(v);
+				break;
+			}
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* A counter both stacks keep under one name: tcpalt's /proc/tcpalt/stats or TcpExt. */
+static inline long sl_stack_stat(int tcpalt, const char *name)
+{
+	return tcpalt ? sl_tcpalt_stat(name) : sl_tcpext(name);
+}
+
 /* Write a string to a sysctl file; 0 or -errno. */
 static inline int sl_write_file(const char *path, const char *val)
 {
