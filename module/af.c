@@ -135,6 +135,7 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 	bool autobind = !inet->inet_num;
 	struct rtable *rt;
 	int err, tries;
+	u32 isn = 0;
 
 	if (!sin->sin_port)
 		return -ECONNREFUSED;
@@ -161,7 +162,7 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 		/* A fresh port whose 4-tuple is taken (by a TIME-WAIT entry): another one. */
 		tries = 0;
 		do {
-			err = tcpalt_port_connect(sk, inet->inet_saddr);
+			err = tcpalt_port_connect(sk, inet->inet_saddr, &isn);
 		} while (err == -EAGAIN && ++tries < 16);
 		if (err == -EAGAIN)
 			err = -EADDRNOTAVAIL;
@@ -174,8 +175,8 @@ static int tcpalt_do_connect(struct sock *sk, struct sockaddr_in *sin)
 			goto fail;
 	}
 	atomic_set(&inet->inet_id, get_random_u16());
-	ts->iss = tcpalt_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
-			     inet->inet_dport);
+	ts->iss = isn ? : tcpalt_isn(inet->inet_saddr, inet->inet_daddr, inet->inet_sport,
+				     inet->inet_dport);
 	ts->ts_offset = tcpalt_ts_off(inet->inet_saddr, inet->inet_daddr);
 	if (list_empty(&ts->h.all))
 		tcpalt_all_add(&ts->h);

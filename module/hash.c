@@ -287,6 +287,38 @@ struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
 	return NULL;
 }
 
+/**
+ * tcpalt_lookup_tw() - the TIME-WAIT entry that holds a 4-tuple.
+ * @net: the namespace
+ * @laddr: local address
+ * @lport: local port
+ * @raddr: remote address
+ * @rport: remote port
+ *
+ * Return: the entry with a reference taken, or NULL (none, or a connection holds it).
+ */
+struct tcpalt_tw *tcpalt_lookup_tw(struct net *net, __be32 laddr, __be16 lport, __be32 raddr,
+				   __be16 rport)
+{
+	struct hlist_head *b = tcpalt_ebucket(net, laddr, lport, raddr, rport);
+	struct tcpalt_tw *tw = NULL;
+	struct tcpalt_hnode *h;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(h, b, node) {
+		if (!tcpalt_ematch(h, net, laddr, lport, raddr, rport))
+			continue;
+		if (h->kind == TCPALT_KIND_TW) {
+			tw = container_of(h, struct tcpalt_tw, h);
+			if (!refcount_inc_not_zero(&tw->refcnt))
+				tw = NULL;
+		}
+		break;
+	}
+	rcu_read_unlock();
+	return tw;
+}
+
 static bool tcpalt_lgroup_member(const struct tcpalt_hnode *h, const struct net *net,
 				 __be32 laddr, __be16 lport)
 {

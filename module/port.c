@@ -251,22 +251,25 @@ static struct tcpalt_port *tcpalt_cport_find(struct sock *sk, __be32 addr, u16 n
 /**
  * tcpalt_port_connect() - a local port for connect() from @addr: a free one the kernel TCP
  * picks, or, when none is left, one that other connections from @addr use already but whose
- * 4-tuple with this peer is free (__inet_hash_connect()); the connection is then in the
- * established table.
+ * 4-tuple with this peer is free, or held by a TIME-WAIT entry that may give it up
+ * (__inet_hash_connect()); the connection is then in the established table.
  * @sk: the tcpalt socket, its remote end and local address set in its hash node; process
  *      context, socket locked
  * @addr: local address
+ * @isn: set to the ISN the connection must use when it took a TIME-WAIT entry's 4-tuple,
+ *       else to 0
  *
  * Return: 0, -EAGAIN if the 4-tuple of a fresh port is taken all the same (try again),
  * -EADDRNOTAVAIL if every port of net.ipv4.ip_local_port_range is taken toward this peer, or
  * another error of the kernel TCP's bind().
  */
-int tcpalt_port_connect(struct sock *sk, __be32 addr)
+int tcpalt_port_connect(struct sock *sk, __be32 addr, u32 *isn)
 {
 	struct tcpalt_sock *ts = tcpalt_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	int err, low, high, span, i, first;
 
+	*isn = 0;
 	err = tcpalt_port_reserve(sk, addr, 0);
 	if (!err) {
 		struct tcpalt_port *p = ts->port;
@@ -302,12 +305,20 @@ int tcpalt_port_connect(struct sock *sk, __be32 addr)
 		if (!p)
 			continue;
 		ts->h.lport = htons(num);
-		if (!tcpalt_ehash_insert(&ts->h)) {
+		err = tcpalt_ehash_insert(&ts->h);
+		if (err) {
+			/* A TIME-WAIT entry that gives the 4-tuple up is replaced. */
+			*isn = tcpalt_tw_reuse(sk);
+			if (*isn)
+				err = tcpalt_ehash_insert(&ts->h);
+		}
+		if (!err) {
 			ts->port = p;
 			inet->inet_num = num;
 			inet->inet_sport = htons(num);
 			return 0;
 		}
+		*isn = 0;
 		tcpalt_port_put(p, true);
 		if (!(i & 255))
 			cond_resched();

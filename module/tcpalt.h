@@ -676,6 +676,8 @@ void tcpalt_unhash(struct tcpalt_hnode *h);
 int tcpalt_lhash_insert(struct sock *sk);
 struct tcpalt_hnode *tcpalt_lookup(struct net *net, __be32 saddr, __be16 sport,
 				   __be32 daddr, __be16 dport);
+struct tcpalt_tw *tcpalt_lookup_tw(struct net *net, __be32 laddr, __be16 lport, __be32 raddr,
+				   __be16 rport);
 struct sock *tcpalt_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
 				    __be32 daddr, __be16 dport);
 
@@ -683,7 +685,7 @@ struct sock *tcpalt_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
 int tcpalt_port_init(void);
 void tcpalt_port_exit(void);
 int tcpalt_port_reserve(struct sock *sk, __be32 addr, __be16 port);
-int tcpalt_port_connect(struct sock *sk, __be32 addr);
+int tcpalt_port_connect(struct sock *sk, __be32 addr, u32 *isn);
 void tcpalt_port_release(struct sock *sk, bool can_sleep);
 int tcpalt_port_listen(struct sock *sk, int backlog);
 void tcpalt_port_unlisten(struct sock *sk);
@@ -813,6 +815,7 @@ void tcpalt_time_wait(struct sock *sk);
 enum tcpalt_tw_verdict tcpalt_tw_rcv(struct tcpalt_tw *tw, struct sk_buff *skb);
 void tcpalt_tw_put(struct tcpalt_tw *tw);
 bool tcpalt_tw_kill(struct tcpalt_tw *tw);
+u32 tcpalt_tw_reuse(struct sock *sk);
 void tcpalt_tw_purge(struct net *net);
 s64 tcpalt_tw_ms_left(struct tcpalt_tw *tw);
 

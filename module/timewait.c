@@ -117,6 +117,40 @@ bool tcpalt_tw_kill(struct tcpalt_tw *tw)
 	return true;
 }
 
+/**
+ * tcpalt_tw_reuse() - connect() takes its 4-tuple from the TIME-WAIT entry holding it, when
+ * net.ipv4.tcp_tw_reuse allows (1; 2, the default: toward or from a loopback address) and
+ * the entry's timestamps make it safe: a second has passed since the last one it took, so
+ * PAWS tells the old connection's duplicates from the new one's (tcp_twsk_unique()).
+ * @sk: the connecting socket, its 4-tuple in its hash node; process context
+ *
+ * Return: the ISN for the new connection, above what the old one sent (0: the entry stays).
+ */
+u32 tcpalt_tw_reuse(struct sock *sk)
+{
+	struct tcpalt_hnode *h = &tcpalt_sk(sk)->h;
+	struct net *net = sock_net(sk);
+	int reuse = READ_ONCE(net->ipv4.sysctl_tcp_tw_reuse);
+	struct tcpalt_tw *tw;
+	u32 isn = 0;
+
+	if (!reuse)
+		return 0;
+	tw = tcpalt_lookup_tw(net, h->laddr, h->lport, h->raddr, h->rport);
+	if (!tw)
+		return 0;
+	if (reuse == 2 && !ipv4_is_loopback(h->laddr) && !ipv4_is_loopback(h->raddr) &&
+	    sk->sk_bound_dev_if != LOOPBACK_IFINDEX)
+		reuse = 0;
+	if (reuse && tw->tstamp_ok && tw->ts_recent_stamp &&
+	    time_after32((u32)ktime_get_seconds(), tw->ts_recent_stamp) && tcpalt_tw_kill(tw)) {
+		isn = (tw->snd_nxt + 65535 + 2) ? : 1;
+		tcpalt_mib_inc(net, TCPALT_MIB_TWRECYCLED);
+	}
+	tcpalt_tw_put(tw);
+	return isn;
+}
+
 /* The timestamps of a segment for the entry (none when the connection did not use them). */
 static void tcpalt_tw_options(struct tcpalt_tw *tw, struct sk_buff *skb, struct tcpalt_opts *o)
 {

@@ -1125,6 +1125,44 @@ TEST_F(api, ephemeral_ports_exhausted_eaddrnotavail)
 }
 
 /*
+ * net.ipv4.tcp_tw_reuse (2, the default: loopback only): with every ephemeral port held by a
+ * TIME-WAIT entry of the client's, connect() to the same server takes one of their 4-tuples
+ * once a second has passed since the entry's last timestamp (tcp_twsk_unique()), and counts
+ * it as TimeWaitRecycled (TWRecycled for the kernel TCP).
+ */
+TEST_F(api, ephemeral_ports_timewait_reused_on_loopback)
+{
+	int l = sl_listener(self->fam, PORT, 16), c[4], s[4], fd, i;
+	const char *stat = variant->tcpalt ? "TimeWaitRecycled" : "TWRecycled";
+	long before;
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/ip_local_port_range", "40000 40003"));
+	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "2"));
+	for (i = 0; i < 4; i++) {
+		c[i] = connect_to(self->fam, PORT);
+		ASSERT_LE(0, c[i]) TH_LOG("connection %d: %s", i, strerror(-c[i]));
+		s[i] = sl_accept(l, SL_STEP_MS);
+		ASSERT_LE(0, s[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		char ch;
+
+		ASSERT_EQ(0, close(c[i]));
+		ASSERT_EQ(0, sl_set_timeouts(s[i], SL_STEP_MS));
+		EXPECT_EQ(0, recv(s[i], &ch, 1, 0));
+		close(s[i]);
+	}
+	before = sl_stack_stat(variant->tcpalt, stat);
+	sl_sleep_ms(1100);
+	fd = connect_to(self->fam, PORT);
+	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
+	EXPECT_EQ(before + 1, sl_stack_stat(variant->tcpalt, stat));
+	close(fd);
+	close(l);
+}
+
+/*
  * connect(2) needs the 4-tuple to be unique, not the port: with every ephemeral port taken by
  * connections to one server, connections to another server still get ports (each one
  * already in use toward the first), as __inet_hash_connect() shares them.
