@@ -29,7 +29,7 @@ enum tcpalt_mib_field {
 	TCPALT_MIB_TIMEOUTS,		/* retransmission timeouts */
 	TCPALT_MIB_ABORTONDATA,		/* RST sent: close() with unread data or data after close */
 	TCPALT_MIB_ABORTONLINGER,	/* RST sent: SO_LINGER {1,0} */
-	TCPALT_MIB_TWRECYCLED,		/* TIME-WAIT ended early by a new SYN */
+	TCPALT_MIB_TWRECYCLED,		/* TIME-WAIT ended early: a new SYN, connect() (tw_reuse) */
 	TCPALT_MIB_TWREACKS,		/* retransmitted FIN re-ACKed in TIME-WAIT */
 	TCPALT_MIB_TWRSTIGNORED,	/* RST ignored in TIME-WAIT (RFC 1337) */
 	TCPALT_MIB_OFODUPS,		/* out-of-order segments we already had */
