@@ -599,7 +599,9 @@ static bool tcpalt_rmem_efficient(const struct sock *sk, unsigned int more_trues
 /*
  * tcp_collapse(): copy the unread data of the receive queue into as few page-sized skbs as it
  * takes, so the queue's memory comes back close to its bytes (segments cut small by a
- * shrinking window, or many tiny ones, each keep a whole buffer).  Returns true if it freed
+ * shrinking window, or many tiny ones, each keep a whole buffer; and a buffer the reader has
+ * mostly taken keeps all of its memory: in-order segments are coalesced into buffers of
+ * hundreds of KiB, so even one buffer alone is worth copying).  Returns true if it freed
  * memory.
  */
 static bool tcpalt_collapse(struct sock *sk)
@@ -611,7 +613,7 @@ static bool tcpalt_collapse(struct sock *sk)
 	struct sk_buff_head done;
 	u8 fin = 0;
 
-	if (skb_queue_len(&sk->sk_receive_queue) < 2 || !unread)
+	if (skb_queue_empty(&sk->sk_receive_queue) || !unread)
 		return false;
 	/* Every new buffer first, so the copy below cannot fail half-way. */
 	__skb_queue_head_init(&done);

@@ -1629,6 +1629,51 @@ TEST_F_TIMEOUT(hd, rcvlowat_returns_when_enough, 30)
 }
 
 /*
+ * A partly read buffer and a shrunken SO_RCVBUF.  In-order data is coalesced into few large
+ * buffers; once the reader has taken most of one, the rest still holds its whole memory.
+ * When SO_RCVBUF then drops below that, the next in-order segment must be taken after the
+ * unread bytes are copied into buffers their size (tcp_collapse(), even out of one buffer),
+ * not dropped: a drop costs a retransmission timeout, and another at each retransmission the
+ * socket meets with the memory still held (a shared_pair stress run stalled so for 8 s).
+ */
+TEST_F_TIMEOUT(hd, partly_read_buffer_compacted_for_next_segment, 30)
+{
+	static char out[200000], in[sizeof(out)];
+	const char *stat = self->alt ? "RcvQDrop" : "TCPRcvQDrop";
+	int queued, last = -1, n, i;
+	struct sl_pair p;
+	long long end;
+	long drops;
+
+	for (i = 0; i < (int)sizeof(out); i++)
+		out[i] = (char)(i * 7 + i / 251);
+	ASSERT_EQ(0, sl_make_pair(self->fam, self->fam, PORT, &p));
+	ASSERT_EQ(0, sl_setint(p.c, SOL_SOCKET, SO_SNDBUF, 1 << 20));
+	ASSERT_EQ(0, sl_setint(p.s, SOL_SOCKET, SO_RCVBUF, 1 << 20));
+	sl_set_timeouts(p.s, 4000);
+	ASSERT_EQ((ssize_t)sizeof(out) - 1000,
+		  send(p.c, out, sizeof(out) - 1000, MSG_DONTWAIT | MSG_NOSIGNAL));
+	/* Everything arrives while nobody reads. */
+	end = sl_now_ms() + 3000;
+	while ((queued = inq(p.s)) != last && sl_now_ms() < end) {
+		last = queued;
+		sl_sleep_ms(200);
+	}
+	ASSERT_EQ((int)sizeof(out) - 1000, queued);
+	/* Read all but 1000 bytes, shrink the buffer, and let 1000 more arrive. */
+	ASSERT_EQ(queued - 1000, recv(p.s, in, queued - 1000, MSG_WAITALL));
+	ASSERT_EQ(0, sl_setint(p.s, SOL_SOCKET, SO_RCVBUF, 1));
+	drops = sl_stack_stat(self->alt, stat);
+	ASSERT_EQ(1000, send(p.c, out + sizeof(out) - 1000, 1000, MSG_NOSIGNAL));
+	n = wait_inq(p.s, 2000, 1000);
+	EXPECT_EQ(2000, n) TH_LOG("%d bytes readable 1 s after the last segment was sent", n);
+	EXPECT_EQ(drops, sl_stack_stat(self->alt, stat)) TH_LOG("%s moved", stat);
+	ASSERT_EQ(2000, recv(p.s, in + queued - 1000, 2000, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(out)));
+	sl_pair_close(&p);
+}
+
+/*
  * 7. IP options take room in every datagram (Linux: icsk_ext_hdr_len in tcp_mtu_to_mss()):
  * a client with 8 bytes of IP options (NOPs, then EOL) connects over a veth pair with MTU
  * 1500 to a server in another namespace, sends 200 kB and closes.  Segments sized as if
