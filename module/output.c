@@ -612,10 +612,6 @@ int tcpalt_queue_page(struct sock *sk, struct page *page, int offset, size_t siz
  * initial window), charged as queued segments are (tcp_sndbuf_expand()), up to tcp_wmem[2];
  * never when the user set SO_SNDBUF.
  * @sk: the socket; must be locked by the caller
- *
- * A segment is counted as Linux counts it, so that both stacks give a connection the same
- * buffer: the peer's MSS (the options included, as tp->rx_opt.mss_clamp), headers and shared
- * info in a power-of-two head, plus the sk_buff.
  */
 void tcpalt_sndbuf_expand(struct sock *sk)
 {
@@ -625,10 +621,9 @@ void tcpalt_sndbuf_expand(struct sock *sk)
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
 		return;
-	per_mss = roundup_pow_of_two(max_t(u32, ts->mss, 1) + tcpalt_opt_overhead(ts) +
-				     MAX_TCP_HEADER +
-				     SKB_DATA_ALIGN(sizeof(struct skb_shared_info))) +
-		  SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	per_mss = roundup_pow_of_two(max_t(u32, ts->mss, 1) + TCPALT_MAX_HEADER) +
+		  SKB_DATA_ALIGN(sizeof(struct sk_buff)) +
+		  SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
 	segs = max_t(u32, TCPALT_INIT_CWND, ts->cc.cwnd / max_t(u32, ts->mss, 1));
 	sndmem = min_t(u64, 2ULL * per_mss * segs,
 		       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));

@@ -1013,65 +1013,6 @@ TEST_F(api, so_bufs_defaults_match_tcp)
 }
 
 /*
- * A loopback pair of fam whose listener and client set TCP_MAXSEG to mss first (0: leave
- * loopback's 64 KiB MSS); as sl_make_pair().
- */
-static int maxseg_pair(int fam, unsigned short port, int mss, struct sl_pair *p)
-{
-	struct sockaddr_in to;
-	int err;
-
-	p->c = p->s = -1;
-	p->l = sl_listener(fam, port, 16);
-	if (p->l < 0)
-		return p->l;
-	to = sl_loopback(sl_local_port(p->l));
-	p->c = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	err = p->c < 0 ? -errno : 0;
-	if (!err && mss)
-		err = sl_setint(p->l, SOL_TCP, TCP_MAXSEG, mss) ? :
-		      sl_setint(p->c, SOL_TCP, TCP_MAXSEG, mss);
-	if (!err)
-		err = sl_connect(p->c, &to, SL_STEP_MS);
-	if (!err) {
-		p->s = sl_accept(p->l, SL_STEP_MS);
-		err = p->s < 0 ? p->s : 0;
-	}
-	if (err)
-		sl_pair_close(p);
-	return err;
-}
-
-/*
- * Once connected, both ends' send buffers are what a kernel TCP pair's are: Linux sizes the
- * buffer for twice the initial window of segments as they are charged (tcp_sndbuf_expand(),
- * from tcp_init_buffer_space()), each segment a power-of-two head for the MSS, the headers and
- * the shared info, plus the sk_buff: 2.5 MiB with loopback's 64 KiB MSS, 45 KiB on the cloud
- * kernel with Ethernet's 1460 bytes.
- */
-TEST_F(api, sndbuf_after_connect_matches_tcp)
-{
-	static const int mss[] = { 0, 1460, 9000 };
-	struct sl_pair p, ref;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(mss) / sizeof(mss[0]); i++) {
-		ASSERT_EQ(0, maxseg_pair(self->fam, PORT, mss[i], &p));
-		ASSERT_EQ(0, maxseg_pair(AF_INET, PORT + 1, mss[i], &ref));
-		TH_LOG("TCP_MAXSEG %d: SO_SNDBUF client %d, server %d; kernel TCP %d, %d", mss[i],
-		       sl_getint(p.c, SOL_SOCKET, SO_SNDBUF), sl_getint(p.s, SOL_SOCKET, SO_SNDBUF),
-		       sl_getint(ref.c, SOL_SOCKET, SO_SNDBUF),
-		       sl_getint(ref.s, SOL_SOCKET, SO_SNDBUF));
-		EXPECT_EQ(sl_getint(ref.c, SOL_SOCKET, SO_SNDBUF),
-			  sl_getint(p.c, SOL_SOCKET, SO_SNDBUF));
-		EXPECT_EQ(sl_getint(ref.s, SOL_SOCKET, SO_SNDBUF),
-			  sl_getint(p.s, SOL_SOCKET, SO_SNDBUF));
-		sl_pair_close(&ref);
-		sl_pair_close(&p);
-	}
-}
-
-/*
  * Connect to 127.0.0.1:port with a port from the ephemeral range; the fd, or -errno (the
  * socket closed).
  */
