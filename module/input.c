@@ -717,8 +717,13 @@ static bool tcpalt_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff 
 	bool fragstolen;
 	int delta;
 
+	/*
+	 * At most 64 KiB a buffer, a loopback segment's size: a buffer is freed only once all
+	 * of it is read, so a reader that has taken most of one leaves its whole memory
+	 * charged; with up to 17 fragments of 32 KiB, that was 250 KB for a few bytes unread.
+	 */
 	if (TCPALT_SKB_CB(to)->end_seq != TCPALT_SKB_CB(skb)->seq ||
-	    (TCPALT_SKB_CB(to)->flags & TCPALT_FIN) ||
+	    (TCPALT_SKB_CB(to)->flags & TCPALT_FIN) || to->len + skb->len > SZ_64K ||
 	    !skb_try_coalesce(to, skb, &fragstolen, &delta))
 		return false;
 	atomic_add(delta, &sk->sk_rmem_alloc);
