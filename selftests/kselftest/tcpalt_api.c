@@ -1032,6 +1032,54 @@ static int connect_to(int fam, unsigned short port)
 }
 
 /*
+ * Connections from the 4 ports of the range 40000-40003 to a listener l on PORT, accepted
+ * (c[i] the clients, s[i] the accepted ends); 0, or -errno with everything made closed.
+ */
+static int four_ports_taken(int fam, int l, int c[4], int s[4])
+{
+	int i = 0, err;
+
+	err = sl_write_file("/proc/sys/net/ipv4/ip_local_port_range", "40000 40003");
+	for (i = 0; i < 4 && !err; i++) {
+		c[i] = connect_to(fam, PORT);
+		if (c[i] < 0) {
+			err = c[i];
+			break;
+		}
+		s[i] = sl_accept(l, SL_STEP_MS);
+		if (s[i] < 0) {
+			err = s[i];
+			close(c[i]);
+			break;
+		}
+	}
+	while (err && i-- > 0) {
+		close(c[i]);
+		close(s[i]);
+	}
+	return err;
+}
+
+/*
+ * The clients close first, each peer reads the EOF and closes too: the clients' ends are in
+ * TIME-WAIT (their 4-tuples, and so their ports, stay taken).  0, or -errno.
+ */
+static int clients_close_first(int c[4], int s[4])
+{
+	int i, err = 0;
+	char ch;
+
+	for (i = 0; i < 4; i++) {
+		if (close(c[i]) && !err)
+			err = -errno;
+		if (!err && (sl_set_timeouts(s[i], SL_STEP_MS) || recv(s[i], &ch, 1, 0) != 0))
+			err = -EPROTO;
+		close(s[i]);
+	}
+	return err;
+}
+
+/*
  * connect(2): with every port of net.ipv4.ip_local_port_range taken by connections to the
  * same server (open ones, then ones the client closed first, in TIME-WAIT), the next
  * connect() fails with EADDRNOTAVAIL, as __inet_hash_connect() fails; the listener's
@@ -1039,28 +1087,16 @@ static int connect_to(int fam, unsigned short port)
  */
 TEST_F(api, ephemeral_ports_exhausted_eaddrnotavail)
 {
-	int l = sl_listener(self->fam, PORT, 16), c[4], s[4], i;
+	int l = sl_listener(self->fam, PORT, 16), c[4], s[4], err;
 
 	ASSERT_LE(0, l);
-	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/ip_local_port_range", "40000 40003"));
 	/* No TIME-WAIT reuse on loopback: the ports must stay taken for the whole test. */
 	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "0"));
-	for (i = 0; i < 4; i++) {
-		c[i] = connect_to(self->fam, PORT);
-		ASSERT_LE(0, c[i]) TH_LOG("connection %d: %s", i, strerror(-c[i]));
-		s[i] = sl_accept(l, SL_STEP_MS);
-		ASSERT_LE(0, s[i]);
-	}
+	err = four_ports_taken(self->fam, l, c, s);
+	ASSERT_EQ(0, err) TH_LOG("%s", strerror(-err));
 	EXPECT_EQ(-EADDRNOTAVAIL, connect_to(self->fam, PORT));
 	/* Closed by the client first: TIME-WAIT keeps the 4-tuples, and so the ports. */
-	for (i = 0; i < 4; i++) {
-		char ch;
-
-		ASSERT_EQ(0, close(c[i]));
-		ASSERT_EQ(0, sl_set_timeouts(s[i], SL_STEP_MS));
-		EXPECT_EQ(0, recv(s[i], &ch, 1, 0));
-		close(s[i]);
-	}
+	ASSERT_EQ(0, clients_close_first(c, s));
 	EXPECT_EQ(-EADDRNOTAVAIL, connect_to(self->fam, PORT));
 	close(l);
 }
@@ -1073,27 +1109,15 @@ TEST_F(api, ephemeral_ports_exhausted_eaddrnotavail)
  */
 TEST_F(api, ephemeral_ports_timewait_reused_on_loopback)
 {
-	int l = sl_listener(self->fam, PORT, 16), c[4], s[4], fd, i;
+	int l = sl_listener(self->fam, PORT, 16), c[4], s[4], fd, err;
 	const char *stat = variant->tcpalt ? "TimeWaitRecycled" : "TWRecycled";
 	long before;
 
 	ASSERT_LE(0, l);
-	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/ip_local_port_range", "40000 40003"));
 	ASSERT_EQ(0, sl_write_file("/proc/sys/net/ipv4/tcp_tw_reuse", "2"));
-	for (i = 0; i < 4; i++) {
-		c[i] = connect_to(self->fam, PORT);
-		ASSERT_LE(0, c[i]) TH_LOG("connection %d: %s", i, strerror(-c[i]));
-		s[i] = sl_accept(l, SL_STEP_MS);
-		ASSERT_LE(0, s[i]);
-	}
-	for (i = 0; i < 4; i++) {
-		char ch;
-
-		ASSERT_EQ(0, close(c[i]));
-		ASSERT_EQ(0, sl_set_timeouts(s[i], SL_STEP_MS));
-		EXPECT_EQ(0, recv(s[i], &ch, 1, 0));
-		close(s[i]);
-	}
+	err = four_ports_taken(self->fam, l, c, s);
+	ASSERT_EQ(0, err) TH_LOG("%s", strerror(-err));
+	ASSERT_EQ(0, clients_close_first(c, s));
 	before = sl_stack_stat(variant->tcpalt, stat);
 	sl_sleep_ms(1100);
 	fd = connect_to(self->fam, PORT);
